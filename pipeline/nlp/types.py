@@ -1,0 +1,61 @@
+"""Records the rule components emit; their fields are the `nlp.claims` / `nlp.figures` columns.
+
+`claim_id`/`figure_id`, `article_id` and `sentence_id` are filled by the asset that writes the
+table (ids are content-derived there), so the extractors stay pure functions of a Doc.
+Character offsets are offsets into the Doc text, which is `clean.articles.body_text`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Claim:
+    start_char: int  # the evidence span (usually the sentence or the clause)
+    end_char: int
+    event: str  # vocabulary: captured, withdrew, recaptured, entered, advanced_to, besieged, contested, attempted, airstrike
+    place_text: str
+    place_id: str | None  # gazetteer place_id or "unresolved:<name>"
+    actor_text: str | None = None
+    actor_id: str | None = None
+    side: str = "unknown"  # vocabulary: opposition, government, sdf, isis, israel, turkey, russia, usa, other, unknown
+    event_date: dt.date | None = None
+    date_text: str | None = None
+    date_precision: str = "unknown"  # day, week, month, unknown
+    attribution_text: str | None = None
+    certainty: str = "asserted"  # asserted, attributed, claimed, unverified, denied, negated, hypothetical
+    extractor: str = "rules"  # which rule produced it (e.g. "verb_active", "nominal")
+    is_historical: bool = False
+    extra: dict = field(default_factory=dict)  # rule diagnostics; not written to the warehouse
+
+    def row(self) -> dict:
+        d = asdict(self)
+        d.pop("extra")
+        return d
+
+
+@dataclass
+class Figure:
+    start_char: int
+    end_char: int
+    metric: str  # killed, injured, displaced, distance_km, places_captured, fighters, airstrikes, detained, other
+    value_low: float | None
+    value_best: float | None
+    value_high: float | None
+    qualifier: str  # exact, at_least, over, approximately, up_to, range, vague
+    unit: str | None = None  # "people", "km", "places", "strikes", ...
+    subject_text: str | None = None
+    side: str = "unknown"
+    place_id: str | None = None
+    event_date: dt.date | None = None
+    attribution_text: str | None = None
+    certainty: str = "asserted"
+    is_historical: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def row(self) -> dict:
+        d = asdict(self)
+        d.pop("extra")
+        return d
