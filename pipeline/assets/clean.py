@@ -1,0 +1,53 @@
+"""Clean layer: normalised body text, headline/heading/body sentences, datelines, duplicates."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
+from pipeline.resources import Warehouse, replace_table
+from pipeline.tables import conform
+from pipeline.text.corpus import clean_rows
+
+
+@dg.multi_asset(
+    specs=[
+        spec(
+            "clean.articles",
+            "One row per article: cleaned body text (the reference of every offset), title, "
+            "publisher, publication date and where it came from, dateline, language, duplicate_of.",
+            deps=[["raw", "articles"]],
+        ),
+        spec(
+            "clean.sentences",
+            "One row per sentence of an English article, typed headline/heading/body, with offsets into body_text.",
+            deps=[["raw", "articles"]],
+        ),
+    ],
+    pool=POOL,
+)
+def clean_layer(warehouse: Warehouse):
+    raw = warehouse.query("select * from raw.articles where status = 'active' order by article_id").to_dicts()
+    article_rows, sentence_rows = clean_rows(raw)
+    articles = conform("clean.articles", article_rows)
+    sentences = conform("clean.sentences", sentence_rows)
+    with warehouse.write() as con:
+        replace_table(con, "clean.articles", articles)
+        replace_table(con, "clean.sentences", sentences)
+    yield dg.MaterializeResult(
+        asset_key=["clean", "articles"],
+        metadata=table_metadata(
+            "clean.articles",
+            articles,
+            ["article_id", "title", "publisher", "published_date", "published_date_source", "n_words", "duplicate_of"],
+            n_duplicates=int(articles["duplicate_of"].is_not_null().sum()),
+            n_not_english=int((~articles["is_english"].fill_null(True)).sum()),
+        ),
+    )
+    yield dg.MaterializeResult(
+        asset_key=["clean", "sentences"],
+        metadata=table_metadata(
+            "clean.sentences", sentences, ["article_id", "sentence_id", "kind", "text"],
+            by_kind=counts_markdown(sentences, ["kind"]),
+        ),
+    )

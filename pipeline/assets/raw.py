@@ -1,0 +1,59 @@
+"""Raw layer: every article record as received, and every file that could not be used."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipeline.assets.common import POOL, spec, table_metadata
+from pipeline.resources import SeedsConfig, Warehouse, replace_table
+from pipeline.tables import conform
+from pipeline.text.corpus import raw_rows, rejected_rows
+from pipeline.text.reading import read_corpus
+
+
+def _previous(warehouse: Warehouse) -> tuple[dict, dict]:
+    articles, rejected = {}, {}
+    if warehouse.table_exists("raw.articles"):
+        for row in warehouse.query("select * from raw.articles").iter_rows(named=True):
+            articles[(row["article_id"], row["content_sha256"])] = row
+    if warehouse.table_exists("raw.rejected_files"):
+        for row in warehouse.query("select * from raw.rejected_files").iter_rows(named=True):
+            rejected[(row["source_path"], row["reason"])] = row["detected_at"]
+    return articles, rejected
+
+
+@dg.multi_asset(
+    specs=[
+        spec(
+            "raw.articles",
+            "One row per article record (a .txt file with its sidecar, or one JSONL line), keyed by "
+            "content hash. Files that disappear stay, marked `removed`.",
+        ),
+        spec("raw.rejected_files", "Every file or record that could not be ingested, with a specific reason."),
+    ],
+    pool=POOL,
+)
+def raw_layer(context: dg.AssetExecutionContext, seeds: SeedsConfig, warehouse: Warehouse):
+    records, rejections = read_corpus(seeds.path, max_bytes=seeds.max_file_bytes)
+    previous_articles, previous_rejected = _previous(warehouse)
+    articles = conform("raw.articles", raw_rows(records, previous_articles))
+    rejected = conform("raw.rejected_files", rejected_rows(rejections, previous_rejected))
+    with warehouse.write() as con:
+        replace_table(con, "raw.articles", articles)
+        replace_table(con, "raw.rejected_files", rejected)
+    for r in rejections:
+        context.log.warning(f"rejected {r.source_path}: {r.reason}")
+    yield dg.MaterializeResult(
+        asset_key=["raw", "articles"],
+        metadata=table_metadata(
+            "raw.articles",
+            articles,
+            ["article_id", "source_path", "encoding", "meta_published", "meta_publisher", "status"],
+            seeds_dir=str(seeds.path.resolve()),
+            n_removed=int((articles["status"] == "removed").sum()),
+        ),
+    )
+    yield dg.MaterializeResult(
+        asset_key=["raw", "rejected_files"],
+        metadata=table_metadata("raw.rejected_files", rejected),
+    )

@@ -1,0 +1,62 @@
+"""Warehouse layer: marts built by the SQL files in warehouse/sql, all in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from pipeline.assets.common import OWNERS, POOL, markdown_preview
+from pipeline.marts import build_marts
+from pipeline.resources import Warehouse
+
+MARTS = {
+    "dim_place": "One row per place: gazetteer places plus the unresolved places claims use.",
+    "dim_actor": "One row per actor: armed actors with their side, and information sources.",
+    "dim_article": "One row per article: title, publisher, URL, publication date, duplicate_of.",
+    "unresolved_places": "Place names the gazetteer does not know, by frequency, for curation.",
+    "fact_control_event": "One row per (place, date, event, side), merging claims across articles with corroboration counts.",
+    "control_daily": "One row per (place, day): controller side, status, since when, evidence and confidence.",
+    "control_disputes": "One row per (place, day) where publishers disagree on who controls it.",
+    "fact_figure": "One row per distinct reported figure across articles, with low/best/high.",
+}
+_UPSTREAM = [
+    ["clean", "articles"], ["clean", "sentences"], ["nlp", "entity_mentions"], ["nlp", "claims"],
+    ["nlp", "figures"], ["ref", "places"], ["ref", "actors"], ["ref", "baseline_control"],
+]
+
+
+class MartsConfig(dg.Config):
+    control_end_date: str | None = None  # ISO date; default: the corpus's last publication date
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key=["warehouse", name], description=text, deps=_UPSTREAM, group_name="warehouse",
+            kinds={"duckdb", "sql"}, owners=OWNERS, metadata={"dagster/table_name": f"warehouse.{name}"},
+        )
+        for name, text in MARTS.items()
+    ],
+    pool=POOL,
+)
+def warehouse_marts(context: dg.AssetExecutionContext, config: MartsConfig, warehouse: Warehouse):
+    end = dt.date.fromisoformat(config.control_end_date) if config.control_end_date else None
+    with warehouse.write() as con:
+        counts = build_marts(con, control_end_date=end)
+    with warehouse.connect() as con:
+        latest = con.execute(
+            """
+            select p.name as place, c.controller_side, c.status, c.since_date, round(c.confidence, 2) as confidence
+            from warehouse.control_daily c join warehouse.dim_place p using (place_id)
+            where c.date = (select max(date) from warehouse.control_daily)
+            order by p.name
+            """
+        ).pl()
+        previews = {name: con.execute(f"select * from warehouse.{name} limit 5").pl() for name in MARTS}
+    for name in MARTS:
+        metadata = {"dagster/row_count": int(counts.get(f"warehouse.{name}", counts.get(name, 0))),
+                    "preview": dg.MetadataValue.md(markdown_preview(previews[name]))}
+        if name == "control_daily":
+            metadata["latest_control"] = dg.MetadataValue.md(markdown_preview(latest, n=100))
+        yield dg.MaterializeResult(asset_key=["warehouse", name], metadata=metadata)

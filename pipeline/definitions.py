@@ -1,0 +1,33 @@
+"""All of Frontline in one Definitions object: assets, checks, jobs, schedules, sensors, resources."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipeline.assets import clean, nlp, raw, reference, warehouse
+from pipeline.checks import clean as clean_checks
+from pipeline.checks import nlp as nlp_checks
+from pipeline.checks import raw as raw_checks
+from pipeline.checks import warehouse as warehouse_checks
+from pipeline.resources import NlpModel, SeedsConfig, Warehouse
+
+all_assets = dg.load_assets_from_modules([raw, clean, reference, nlp, warehouse])
+all_checks = dg.load_asset_checks_from_modules([raw_checks, clean_checks, nlp_checks, warehouse_checks])
+
+frontline_all = dg.define_asset_job(
+    "frontline_all", selection=dg.AssetSelection.all(), description="Materialise every layer from seeds/ to the marts."
+)
+
+defs = dg.Definitions(
+    assets=all_assets,
+    asset_checks=all_checks,
+    jobs=[frontline_all],
+    resources={
+        "warehouse": Warehouse(),
+        "seeds": SeedsConfig(),
+        "nlp_model": NlpModel(),
+    },
+    # Every step opens the same DuckDB file, which admits one writer process: parallel steps would
+    # only queue on its lock, and a process per step would re-import spaCy. One process runs them.
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,306 @@
+"""How sure a statement is and who says so: attribution, hedges, negation, denial, hypotheticals.
+
+Shared by the claim and figure extractors. Given the trigger token of a statement (the verb or noun
+that carries a capture, a withdrawal, a death toll …), `assess` walks the dependency parse of its
+sentence and returns one `certainty` value plus the source phrase. Precedence, strongest first
+(docs/claims.md):
+
+    hypothetical > negated > denied > unverified > claimed > attributed > asserted
+
+so "SOHR said rebels could take Homs" is hypothetical (with attribution "SOHR"), and "the army
+denied that rebels had entered Hama" is denied. `attribution_text` is reported whatever wins.
+
+A source that is a party to the fighting (its ACTOR span has a fighting side, or the phrase names
+one: "opposition media outlets", "the Ministry of Defense") makes a statement `claimed` when it is
+in that party's interest, and `attributed` when it is an admission against interest (the army
+confirming its own withdrawal), because such admissions are what analysts treat as reliable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+REPORT_VERBS = {
+    "say", "report", "tell", "confirm", "announce", "claim", "state", "add", "declare", "indicate",
+    "note", "suggest", "assert", "insist", "acknowledge", "admit", "write", "post", "publish",
+    "cite", "quote", "reveal", "show", "allege", "warn", "explain", "describe", "highlight",
+    "stress", "mention", "affirm", "document", "record", "tweet", "broadcast", "estimate",
+}
+CLAIM_VERBS = {"claim", "allege", "boast"}
+DENY_WORDS = {"deny", "dismiss", "reject", "refute", "rebut", "denial", "dispute"}
+MODALS = {"could", "may", "might", "would", "will", "can", "should", "shall", "'ll", "wo", "ca"}
+# Governors whose complement has not happened (yet): "threatens to capture", "plans to take".
+HYPOTHETICAL_GOVERNORS = {
+    "threaten", "plan", "aim", "seek", "intend", "hope", "want", "vow", "prepare", "expect",
+    "pledge", "promise", "aspire", "wish", "mean", "poise", "gear", "threat", "possibility",
+    "prospect", "fear", "risk", "plan", "goal", "ambition", "bid", "hope", "need", "call",
+    "urge", "demand", "order", "push", "likely", "unlikely", "able", "ready", "set", "about",
+}
+HEDGE_ADVERBS = {"reportedly", "allegedly", "purportedly", "apparently", "supposedly", "possibly",
+                 "probably", "seemingly"}
+UNVERIFIED_ADJ = {"unverified", "unconfirmed", "alleged", "purported", "rumoured", "rumored",
+                  "uncorroborated", "unsubstantiated"}
+VAGUE_SOURCE_NOUNS = {"report", "rumour", "rumor", "claim", "speculation", "allegation", "word"}
+# Sides of parties to the fighting, as the entity resolver writes them on ACTOR spans.
+FIGHTING_SIDES = {"opposition", "government", "sdf", "isis", "israel", "turkey", "russia", "usa"}
+# Words that make an unresolved source phrase a party ("a senior opposition leader").
+_PARTY_WORDS = [
+    (re.compile(r"\b(opposition|rebels?|insurgents?|factions?|militants?|jihadists?|hts|"
+                r"tahrir|sna|fighters? loyal to the opposition)\b", re.I), "opposition"),
+    (re.compile(r"\b(government|regime|army|military|ministry|armed forces|general command|"
+                r"defen[cs]e|troops|pro-government|loyalists?)\b", re.I), "government"),
+    (re.compile(r"\b(sdf|kurdish-led|ypg)\b", re.I), "sdf"),
+    (re.compile(r"\b(islamic state|isis|isil|daesh)\b", re.I), "isis"),
+    (re.compile(r"\b(russian (?:defen[cs]e|military|forces|army|ministry)|kremlin|moscow)\b", re.I),
+     "russia"),
+    (re.compile(r"\b(turkish (?:defen[cs]e|military|army|ministry)|ankara)\b", re.I), "turkey"),
+    (re.compile(r"\b(israeli (?:military|army|defen[cs]e)|idf)\b", re.I), "israel"),
+]
+# Events that favour the side they are attributed to; a "withdrew" favours the other side.
+GAIN_EVENTS = {"captured", "recaptured", "entered", "advanced_to", "besieged", "airstrike"}
+
+CERTAINTY_ORDER = ["hypothetical", "negated", "denied", "unverified", "claimed", "attributed",
+                   "asserted"]
+
+
+@dataclass
+class Assessment:
+    certainty: str = "asserted"
+    attribution_text: str | None = None
+    source_side: str | None = None
+    cues: list[str] = field(default_factory=list)
+    attempted: bool = False  # "failed to take", "tried to capture": the act was only attempted
+
+
+def _clause_head(tok: Token) -> Token:
+    t = tok
+    while t.pos_ not in ("VERB", "AUX") and t.head is not t:
+        t = t.head
+    return t
+
+
+def _clause_chain(trigger: Token) -> list[Token]:
+    """The trigger, its clause head and the heads it is a complement or conjunct of
+    ("threatens to [capture]", "aims to oust and [reclaim]"), stopping at relative/adverbial
+    clauses so a "could" in the main clause does not leak into "rebels who captured X"."""
+    chain = [trigger]
+    t = trigger
+    while t.head is not t:
+        dep = t.dep_
+        if t.pos_ in ("VERB", "AUX") or t is not trigger and t.pos_ not in ("NOUN", "PROPN", "ADP"):
+            if dep not in ("xcomp", "conj", "pcomp", "acl", "auxpass", "aux", "prep", "pobj",
+                           "dobj", "acomp"):
+                break
+        t = t.head
+        chain.append(t)
+        if t.lemma_.lower() in REPORT_VERBS:
+            break
+    return chain
+
+
+def _span_text(tok: Token) -> str:
+    toks = list(tok.subtree)
+    # a source phrase ends before a relative clause or a trailing comma-apposition clause
+    doc = tok.doc
+    start, end = toks[0].i, toks[-1].i + 1
+    for t in toks:
+        if t.dep_ in ("relcl", "acl") and t.head == tok:
+            end = min(end, t.left_edge.i)
+    text = doc[start:end].text.strip(" ,")
+    return text
+
+
+def source_side(span: Span) -> str | None:
+    """The fighting side of a source phrase, or None for neutral sources (SOHR, SANA, AP)."""
+    doc = span.doc
+    for ent in doc.ents:
+        if ent.start >= span.start and ent.end <= span.end and ent.label_ == "ACTOR":
+            side = getattr(ent._, "side", None) if Span.has_extension("side") else None
+            if side in FIGHTING_SIDES:
+                return side
+            if side is None and ent._.entity_id if Span.has_extension("entity_id") else False:
+                # a resolved non-fighting actor (a monitor, a news agency) is a neutral source
+                return None
+    for pat, side in _PARTY_WORDS:
+        if pat.search(span.text):
+            return side
+    return None
+
+
+def _subject_of(verb: Token) -> Token | None:
+    for c in verb.children:
+        if c.dep_ in ("nsubj", "nsubjpass"):
+            return c
+    for c in verb.children:
+        if c.dep_ == "agent":
+            for g in c.children:
+                if g.dep_ == "pobj":
+                    return g
+    # "and told Reuters": the subject of the first conjunct
+    if verb.dep_ == "conj":
+        return _subject_of(verb.head)
+    return None
+
+
+def find_source(trigger: Token) -> tuple[Span | None, Token | None, str]:
+    """(source span, reporting verb, kind) for the statement carried by `trigger`.
+
+    kind is "according", "verb", "passive" (reported without an agent), "vague" (unnamed reports)
+    or "" when the reporter speaks in their own voice.
+    """
+    sent = trigger.sent
+    doc = trigger.doc
+    # "according to X" anywhere in the sentence covers every statement in it
+    for t in sent:
+        if t.lower_ == "according" and t.i + 1 < sent.end and doc[t.i + 1].lower_ == "to":
+            to = doc[t.i + 1]
+            objs = [c for c in to.children if c.dep_ == "pobj"]
+            if objs:
+                o = objs[0]
+                return doc[o.left_edge.i : _phrase_end(o)], None, "according"
+    # a reporting verb above the trigger ("SANA reported that …", "X told Y that …")
+    for a in [trigger, *trigger.ancestors]:
+        if a is not trigger and a.lemma_.lower() in REPORT_VERBS and a.pos_ in ("VERB", "AUX"):
+            return _verb_source(a)
+    # a parenthetical reporting verb ("…, the army said.") hanging off the trigger's clause
+    head = _clause_head(trigger)
+    for h in (head, sent.root):
+        for c in h.children:
+            if c.dep_ in ("parataxis", "ccomp", "advcl") and c.lemma_.lower() in REPORT_VERBS \
+                    and c.i > trigger.i:
+                return _verb_source(c)
+    # reporting nouns: "a statement by the army", "reports of …", "claims that …"
+    return None, None, ""
+
+
+def _phrase_end(tok: Token) -> int:
+    end = tok.right_edge.i + 1
+    for c in tok.children:
+        if c.dep_ in ("relcl", "acl") or (c.dep_ == "punct" and c.i > tok.i):
+            end = min(end, c.i if c.dep_ == "punct" else c.left_edge.i)
+    return end
+
+
+def _verb_source(verb: Token) -> tuple[Span | None, Token | None, str]:
+    doc = verb.doc
+    subj = _subject_of(verb)
+    is_passive = any(c.dep_ == "auxpass" for c in verb.children) or verb.tag_ == "VBN" and \
+        verb.dep_ in ("amod", "acl")
+    if subj is None or subj.dep_ == "nsubjpass" or subj.lower_ in ("it", "this"):
+        agent = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        if agent:
+            return doc[agent[0].left_edge.i : _phrase_end(agent[0])], verb, "verb"
+        if is_passive or subj is not None:
+            return None, verb, "passive"
+        return None, verb, ""
+    span = doc[subj.left_edge.i : _phrase_end(subj)]
+    if subj.lemma_.lower() in VAGUE_SOURCE_NOUNS and not any(
+        e.label_ in ("ACTOR", "ORG") for e in span.ents
+    ):
+        return span, verb, "vague"
+    return span, verb, "verb"
+
+
+def assess(trigger: Token, *, event: str | None = None, side: str | None = None) -> Assessment:
+    """Certainty and attribution of the statement whose trigger token is `trigger`.
+
+    `event` and `side` (of the claim) decide between `claimed` and `attributed` for party
+    sources; figures pass neither and get `claimed` for any party source.
+    """
+    out = Assessment()
+    chain = _clause_chain(trigger)
+    # A noun trigger is hedged by the verb that governs it ("a takeover of Hama would pose …").
+    if trigger.pos_ in ("NOUN", "PROPN", "NUM"):
+        gov = _clause_head(trigger)
+        if gov not in chain:
+            chain.append(gov)
+    found: set[str] = set()
+
+    for t in chain:
+        lem = t.lemma_.lower()
+        for c in t.children:
+            cl = c.lemma_.lower()
+            if c.dep_ in ("aux", "auxpass") and (cl in MODALS or c.lower_ in MODALS):
+                # "will" of reported future is still not a fact; "can't" / "couldn't" is negation
+                found.add("hypothetical")
+                out.cues.append(c.text)
+            elif c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether", "once"):
+                found.add("hypothetical")
+                out.cues.append(c.text)
+            elif c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no") or c.lower_ == "never":
+                found.add("negated")
+                out.cues.append(c.text)
+            elif cl in HEDGE_ADVERBS and c.dep_ in ("advmod", "npadvmod"):
+                found.add("unverified")
+                out.cues.append(c.text)
+            elif c.dep_ == "amod" and cl in UNVERIFIED_ADJ:
+                found.add("unverified")
+                out.cues.append(c.text)
+        if t is not trigger:
+            if lem in HYPOTHETICAL_GOVERNORS and t.i < trigger.i:
+                found.add("hypothetical")
+                out.cues.append(t.text)
+            if lem in ("fail", "try", "attempt", "effort", "struggle", "bid") and t.i < trigger.i:
+                out.attempted = True
+                out.cues.append(t.text)
+    if out.attempted:
+        # "failed to take Hama": the attempt is a fact, its success is what is negated
+        found.discard("negated")
+        found.discard("hypothetical") if any(
+            t.lemma_.lower() in ("fail", "try", "attempt", "effort") for t in chain[1:]
+        ) and not any(c.dep_ == "aux" and c.lower_ in MODALS for t in chain for c in t.children) \
+            else None
+
+    # Denial and hedges anywhere above the trigger ("the army denied reports that …").
+    for a in trigger.ancestors:
+        al = a.lemma_.lower()
+        if al in DENY_WORDS:
+            found.add("denied")
+            out.cues.append(a.text)
+        if al in VAGUE_SOURCE_NOUNS and a.pos_ == "NOUN":
+            found.add("unverified")
+            out.cues.append(a.text)
+        for c in a.children:
+            if c.dep_ == "amod" and c.lemma_.lower() in UNVERIFIED_ADJ:
+                found.add("unverified")
+                out.cues.append(c.text)
+            if c.lemma_.lower() in HEDGE_ADVERBS and c.dep_ == "advmod":
+                found.add("unverified")
+                out.cues.append(c.text)
+    # "reported killed", "were reported to have withdrawn": a report with no source
+    for c in trigger.children:
+        if c.lower_ == "reported" and c.dep_ in ("amod", "acl", "advmod"):
+            found.add("unverified")
+            out.cues.append(c.text)
+    if trigger.head.lower_ == "reported" and trigger.dep_ in ("acl", "oprd", "xcomp", "ccomp") \
+            and not any(c.dep_ == "nsubj" for c in trigger.head.children):
+        found.add("unverified")
+
+    span, verb, kind = find_source(trigger)
+    if span is not None:
+        out.attribution_text = span.text
+        out.source_side = source_side(span)
+    if kind in ("vague", "passive"):
+        found.add("unverified")
+    elif kind in ("verb", "according") and span is not None:
+        if verb is not None and verb.lemma_.lower() in CLAIM_VERBS:
+            found.add("claimed")
+        elif out.source_side in FIGHTING_SIDES:
+            found.add(_party_certainty(out.source_side, event, side))
+        else:
+            found.add("attributed")
+    for c in CERTAINTY_ORDER:
+        if c in found:
+            out.certainty = c
+            break
+    return out
+
+
+def _party_certainty(source: str, event: str | None, side: str | None) -> str:
+    if event is None or side in (None, "unknown"):
+        return "claimed"
+    favourable = (event in GAIN_EVENTS and side == source) or (event == "withdrew" and side != source)
+    return "claimed" if favourable else "attributed"

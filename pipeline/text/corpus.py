@@ -1,0 +1,117 @@
+"""From ingested records to the raw and clean tables' rows (no Dagster, no DuckDB).
+
+The assets and the Dagster-free entry points (evaluation, benchmark) share these functions so the
+three always compute the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import asdict
+
+from pipeline.text.cleaning import clean_article, repeated_lines
+from pipeline.text.dedup import find_duplicates
+from pipeline.text.reading import RawRecord, Rejection
+
+
+def raw_rows(
+    records: list[RawRecord],
+    previous: dict[tuple[str, str], dict] | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict]:
+    """Rows for raw.articles. `previous` maps (article_id, content_sha256) to the row already
+    stored, so an unchanged record keeps its ingested_at (idempotent reruns), and records whose
+    file disappeared stay in the table marked `removed` (raw never silently loses an article)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    previous = previous or {}
+    rows = []
+    seen = set()
+    for r in records:
+        key = (r.article_id, r.content_sha256)
+        seen.add(r.article_id)
+        row = {k: v for k, v in asdict(r).items()}
+        row["status"] = "active"
+        row["ingested_at"] = previous.get(key, {}).get("ingested_at") or now
+        rows.append(row)
+    for (article_id, _sha), old in sorted(previous.items()):
+        if article_id not in seen and old.get("status") in ("active", "removed"):
+            rows.append({**old, "status": "removed"})
+            seen.add(article_id)
+    return rows
+
+
+def rejected_rows(
+    rejections: list[Rejection],
+    previous: dict[tuple[str, str], dt.datetime] | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict]:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    previous = previous or {}
+    return [
+        {
+            "source_path": r.source_path,
+            "reason": r.reason,
+            "detected_at": previous.get((r.source_path, r.reason)) or now,
+        }
+        for r in rejections
+    ]
+
+
+def clean_rows(raw: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Rows for clean.articles and clean.sentences from active raw.articles rows."""
+    active = [r for r in raw if r.get("status", "active") == "active"]
+    by_publisher: dict[str, list[str]] = defaultdict(list)
+    for r in active:
+        if r.get("meta_publisher"):
+            by_publisher[r["meta_publisher"]].append(r["raw_text"])
+    repeated = repeated_lines(by_publisher)
+
+    articles, sentences = [], []
+    for r in active:
+        meta = {
+            "published": r.get("meta_published_date"),
+            "publisher": r.get("meta_publisher"),
+            "title": r.get("meta_title"),
+            "url": r.get("meta_url"),
+        }
+        cleaned = clean_article(r["raw_text"], meta, publisher_repeated_lines=repeated)
+        articles.append(
+            {
+                "article_id": r["article_id"],
+                "title": cleaned.title,
+                "publisher": cleaned.publisher,
+                "published_date": cleaned.published_date,
+                "published_date_source": cleaned.published_date_source,
+                "dateline": cleaned.dateline,
+                "dateline_place": cleaned.dateline_place,
+                "body_text": cleaned.body_text,
+                "n_words": cleaned.n_words,
+                "duplicate_of": None,
+                "language": cleaned.language,
+                "is_english": cleaned.is_english,
+                "url": r.get("meta_url"),
+                "content_sha256": r["content_sha256"],
+                "boilerplate": json.dumps(cleaned.boilerplate, ensure_ascii=False),
+            }
+        )
+        if cleaned.is_english:
+            for s in cleaned.sentences:
+                sentences.append(
+                    {
+                        "article_id": r["article_id"],
+                        "sentence_id": s.sentence_id,
+                        "paragraph_id": s.paragraph_id,
+                        "kind": s.kind,
+                        "start_char": s.start_char,
+                        "end_char": s.end_char,
+                        "text": s.text,
+                    }
+                )
+    # First copy = earliest ingested, then id: a later syndicated copy never displaces the original.
+    order = {r["article_id"]: (str(r.get("ingested_at") or ""), r["article_id"]) for r in active}
+    dupes = find_duplicates([(a["article_id"], a["body_text"], order[a["article_id"]]) for a in articles])
+    for a in articles:
+        a["duplicate_of"] = dupes.get(a["article_id"])
+    return articles, sentences

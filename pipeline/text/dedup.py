@@ -1,0 +1,107 @@
+"""Exact and near-duplicate articles (syndicated copies with small edits).
+
+Near-duplicates are found with MinHash signatures over word 5-shingles and LSH banding, so only
+articles that share a band are compared (no all-pairs loop); candidate pairs are then confirmed on
+the exact shingle sets: Jaccard >= `NEAR_DUP_JACCARD`, or the shorter text nearly contained in the
+longer one (a copy that dropped or added a paragraph or a footer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from typing import Hashable, Sequence
+
+import numpy as np
+
+SHINGLE = 5
+NUM_PERM = 128
+BANDS = 32  # 32 bands x 4 rows: pairs with Jaccard >= ~0.5 collide with probability > 0.86
+NEAR_DUP_JACCARD = 0.5
+NEAR_DUP_CONTAINMENT = 0.85
+MIN_SHINGLES_FOR_CONTAINMENT = 40
+_MERSENNE = np.uint64((1 << 61) - 1)
+
+_rng = np.random.default_rng(20241205)  # fixed: signatures must be identical across runs
+_A = _rng.integers(1, 1 << 31, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.integers(0, 1 << 31, size=NUM_PERM, dtype=np.uint64)
+
+
+def normalise_for_dedup(text: str) -> list[str]:
+    """Casefolded word tokens: punctuation, quotes style, spacing and line breaks don't matter."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.findall(r"[^\W_]+", text)
+
+
+def _shingles(tokens: list[str]) -> set[int]:
+    k = min(SHINGLE, len(tokens))
+    out = set()
+    for i in range(len(tokens) - k + 1):
+        h = hashlib.blake2b(" ".join(tokens[i : i + k]).encode("utf-8"), digest_size=4).digest()
+        out.add(int.from_bytes(h, "little"))
+    return out
+
+
+def _signature(shingles: set[int]) -> np.ndarray:
+    x = np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
+    # (a*x + b) mod p with a, x < 2^31 / 2^32 stays below 2^64: no overflow in uint64.
+    hashed = (np.outer(_A, x) + _B[:, None]) % _MERSENNE
+    return hashed.min(axis=1)
+
+
+def similarity(a: set[int], b: set[int]) -> tuple[float, float]:
+    """(Jaccard, containment of the smaller set in the larger)."""
+    if not a or not b:
+        return 0.0, 0.0
+    inter = len(a & b)
+    return inter / len(a | b), inter / min(len(a), len(b))
+
+
+def find_duplicates(items: Sequence[tuple[str, str, Hashable]]) -> dict[str, str]:
+    """Map article_id -> article_id of the first copy (by order_key) for every duplicate.
+
+    `items` are (article_id, body_text, order_key). Articles that are not duplicates are absent
+    from the result. `duplicate_of` always points to an article that is itself not a duplicate.
+    """
+    ordered = sorted(items, key=lambda it: (it[2], it[0]))
+    result: dict[str, str] = {}
+    canonical_by_exact: dict[str, str] = {}
+    shingles: dict[str, set[int]] = {}
+    buckets: dict[tuple[int, bytes], list[str]] = defaultdict(list)
+    rows = NUM_PERM // BANDS
+    position = {it[0]: i for i, it in enumerate(ordered)}
+    for article_id, text, _ in ordered:
+        tokens = normalise_for_dedup(text or "")
+        if not tokens:
+            continue
+        exact_key = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+        if exact_key in canonical_by_exact:
+            result[article_id] = canonical_by_exact[exact_key]
+            continue
+        canonical_by_exact[exact_key] = article_id
+        sh = _shingles(tokens)
+        sig = _signature(sh)
+        band_keys = [(b, sig[b * rows : (b + 1) * rows].tobytes()) for b in range(BANDS)]
+        best: str | None = None
+        seen: set[str] = set()
+        for key in band_keys:
+            for other in buckets.get(key, ()):
+                if other in seen:
+                    continue
+                seen.add(other)
+                jac, cont = similarity(sh, shingles[other])
+                small = min(len(sh), len(shingles[other]))
+                if jac >= NEAR_DUP_JACCARD or (
+                    small >= MIN_SHINGLES_FOR_CONTAINMENT and cont >= NEAR_DUP_CONTAINMENT
+                ):
+                    if best is None or position[other] < position[best]:
+                        best = other
+        if best is not None:
+            result[article_id] = best
+            continue
+        shingles[article_id] = sh
+        for key in band_keys:
+            buckets[key].append(article_id)
+    return result

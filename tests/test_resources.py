@@ -1,0 +1,71 @@
+"""The warehouse resource: transactions, storage format, and lock conflicts that name the holder."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import polars as pl
+import pytest
+
+from pipeline.resources import Warehouse, WarehouseLockedError, replace_table
+from pipeline.tables import conform
+
+
+def test_write_is_atomic(tmp_path):
+    wh = Warehouse(database=str(tmp_path / "w.duckdb"))
+    with wh.write() as con:
+        replace_table(con, "raw.t", pl.DataFrame({"a": [1, 2]}))
+    with pytest.raises(RuntimeError):
+        with wh.write() as con:
+            replace_table(con, "raw.t", pl.DataFrame({"a": [9]}))
+            raise RuntimeError("dies mid-way")
+    assert wh.query("select a from raw.t order by a")["a"].to_list() == [1, 2]
+
+
+def test_lock_conflict_retries_then_names_the_holding_process(tmp_path):
+    db = tmp_path / "locked.duckdb"
+    Warehouse(database=str(db)).query("select 1")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(db)!r})
+            print('locked', flush=True)
+            time.sleep(30)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        wh = Warehouse(database=str(db), lock_retries=2, lock_backoff_s=0.05)
+        with pytest.raises(WarehouseLockedError) as err:
+            wh.query("select 1")
+        assert f"PID {holder.pid}" in str(err.value)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_read_only_open_of_missing_warehouse_is_a_clear_error(tmp_path):
+    wh = Warehouse(database=str(tmp_path / "nope.duckdb"))
+    with pytest.raises(FileNotFoundError, match="materialise"):
+        with wh.connect(read_only=True):
+            pass
+
+
+def test_conform_types_and_fills_missing_columns():
+    frame = conform("raw.rejected_files", [{"source_path": "a.pdf", "reason": "unsupported_extension: .pdf"}])
+    assert frame.columns == ["source_path", "reason", "detected_at"]
+    assert frame["detected_at"].dtype == pl.Datetime("us", "UTC")
+    empty = conform("nlp.claims", [])
+    assert empty.height == 0 and "claim_id" in empty.columns
+
+
+def test_env_overrides_paths(monkeypatch, tmp_path):
+    from pipeline.resources import SeedsConfig
+
+    monkeypatch.setenv("FRONTLINE_WAREHOUSE", str(tmp_path / "x.duckdb"))
+    monkeypatch.setenv("FRONTLINE_SEEDS_DIR", str(tmp_path / "in"))
+    assert Warehouse().database == str(tmp_path / "x.duckdb")
+    assert SeedsConfig().seeds_dir == str(tmp_path / "in")
+    assert os.environ["FRONTLINE_SEEDS_DIR"].endswith("in")
