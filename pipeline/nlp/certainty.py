@@ -36,9 +36,11 @@ MODALS = {"could", "may", "might", "would", "will", "can", "should", "shall", "'
 HYPOTHETICAL_GOVERNORS = {
     "threaten", "plan", "aim", "seek", "intend", "hope", "want", "vow", "prepare", "expect",
     "pledge", "promise", "aspire", "wish", "mean", "poise", "gear", "threat", "possibility",
-    "prospect", "fear", "risk", "plan", "goal", "ambition", "bid", "hope", "need", "call",
+    "prospect", "fear", "risk", "goal", "ambition", "need", "call",
     "urge", "demand", "order", "push", "likely", "unlikely", "able", "ready", "set", "about",
 }
+ATTEMPT_GOVERNORS = {"fail", "try", "attempt", "effort", "struggle", "bid", "repel", "repulse",
+                     "thwart", "foil"}
 HEDGE_ADVERBS = {"reportedly", "allegedly", "purportedly", "apparently", "supposedly", "possibly",
                  "probably", "seemingly"}
 UNVERIFIED_ADJ = {"unverified", "unconfirmed", "alleged", "purported", "rumoured", "rumored",
@@ -115,15 +117,15 @@ def _span_text(tok: Token) -> str:
 
 def source_side(span: Span) -> str | None:
     """The fighting side of a source phrase, or None for neutral sources (SOHR, SANA, AP)."""
-    doc = span.doc
-    for ent in doc.ents:
-        if ent.start >= span.start and ent.end <= span.end and ent.label_ == "ACTOR":
-            side = getattr(ent._, "side", None) if Span.has_extension("side") else None
-            if side in FIGHTING_SIDES:
-                return side
-            if side is None and ent._.entity_id if Span.has_extension("entity_id") else False:
-                # a resolved non-fighting actor (a monitor, a news agency) is a neutral source
-                return None
+    has_side = Span.has_extension("side")
+    for ent in span.doc.ents:
+        if ent.label_ != "ACTOR" or ent.start < span.start or ent.end > span.end:
+            continue
+        side = ent._.side if has_side else None
+        if side in FIGHTING_SIDES:
+            return side
+        # a registry actor without a fighting side (a monitor, a news agency) is neutral
+        return None
     for pat, side in _PARTY_WORDS:
         if pat.search(span.text):
             return side
@@ -243,16 +245,12 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
             if lem in HYPOTHETICAL_GOVERNORS and t.i < trigger.i:
                 found.add("hypothetical")
                 out.cues.append(t.text)
-            if lem in ("fail", "try", "attempt", "effort", "struggle", "bid") and t.i < trigger.i:
+            if lem in ATTEMPT_GOVERNORS and (t.i < trigger.i or lem in ("repel", "repulse", "thwart", "foil")):
                 out.attempted = True
                 out.cues.append(t.text)
     if out.attempted:
-        # "failed to take Hama": the attempt is a fact, its success is what is negated
+        # "failed to take Hama": the attempt is a fact; its success is what is negated
         found.discard("negated")
-        found.discard("hypothetical") if any(
-            t.lemma_.lower() in ("fail", "try", "attempt", "effort") for t in chain[1:]
-        ) and not any(c.dep_ == "aux" and c.lower_ in MODALS for t in chain for c in t.children) \
-            else None
 
     # Denial and hedges anywhere above the trigger ("the army denied reports that …").
     for a in trigger.ancestors:

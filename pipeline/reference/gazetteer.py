@@ -55,8 +55,8 @@ FEATURE_PRIOR = {
 # Qualifiers that name the feature type: (regex on the light key, feature types, strip?)
 _SUFFIX_HINTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"\s+(province|governorate|muhafazat)$"), ("governorate",)),
-    (re.compile(r"\s+(countryside|region|regions|area|areas|suburbs|outskirts)$"),
-     ("governorate", "district")),
+    (re.compile(r"\s+(countryside|suburbs|outskirts)$"), ("governorate", "district")),
+    (re.compile(r"\s+(region|regions|area|areas)$"), ("governorate", "district", "plain", "region")),
     (re.compile(r"\s+(sub ?district|nahiya|nahiyah)$"), ("subdistrict",)),
     (re.compile(r"\s+district$"), ("district", "subdistrict")),
     (re.compile(r"\s+(city|town|village|centre|center)$"), POPULATED),

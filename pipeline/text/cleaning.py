@@ -166,20 +166,22 @@ LINE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("blog_footer", re.compile(r"^powered by\s+\S.{0,40}$", _I)),
     ("blog_footer", re.compile(r"^(?:newer|older)\s+posts?(?:\s+(?:newer|older|home)\s+posts?)*(?:\s+home)?$", _I)),
     ("blog_footer", re.compile(r"^(?:home|menu|search|skip to (?:main )?content|back to top|scroll to top|loading\.*)$", _I)),
-    ("blog_footer", re.compile(r"^(?:subscribe|sign up|join)\b.{0,80}$", _I)),
+    ("blog_footer", re.compile(r"^(?:subscribe|sign up|sign-up)(?:\s+(?:now|here|today))?[.!:]?$", _I)),
+    ("blog_footer", re.compile(r"^(?:subscribe|sign up|sign-up|join)\b.{0,80}\b(?:newsletters?|channel|mailing list|inbox|alerts|updates)\b.{0,40}$", _I)),
     ("blog_footer", re.compile(r"^(?:post|posted|labels?|tags?|filed under|categor(?:y|ies))\s*:.{0,150}$", _I)),
     ("blog_footer", re.compile(r"^(?:posted|written)\s+by\s+\S.{0,60}$", _I)),
     ("blog_footer", re.compile(r"^(?:email this|blogthis!?|share to \w+|print this(?: article| page)?|print|email|e-mail)$", _I)),
-    ("share_links", re.compile(r"^(?:share|share this|share this (?:article|story|post)|share on \w+|tweet|like this|like)\s*:?.{0,40}$", _I)),
+    ("share_links", re.compile(r"^(?:share|share this(?: (?:article|story|post|page))?|tweet|like this|like)\s*[:!]?$", _I)),
+    ("share_links", re.compile(r"^(?:share|share this(?: (?:article|story|post|page))?)\s*(?:on|via|:)\s*.{0,40}$", _I)),
     ("share_links", re.compile(r"^(?:(?:facebook|twitter|x|whatsapp|telegram|linkedin|reddit|pinterest|messenger|copy link|email)[\s,|/·•]*){1,8}$", _I)),
-    ("share_links", re.compile(r"^follow (?:us|@?\w+)\b.{0,60}$", _I)),
+    ("share_links", re.compile(r"^follow (?:us\b|@\w+).{0,60}$|^follow .{1,40} on (?:twitter|x|facebook|telegram|instagram|whatsapp)\b.{0,20}$", _I)),
     ("advertisement", re.compile(r"^(?:advertisement|sponsored(?: content)?|ad|scroll to continue(?: with content)?|continue reading.{0,40})$", _I)),
-    ("related_link", re.compile(r"^(?:read (?:more|also)|also read|related(?: articles?| stories| posts| coverage| news)?|see also|more on this(?: story)?|recommended|you may also like|more from \w+)\b\s*[:\-–—|]?.{0,200}$", _I)),
+    ("related_link", re.compile(r"^(?:read (?:more|also)|also read|related(?: articles?| stories| posts| coverage| news)?|see also|more on this(?: story)?|recommended|you may also like|more from \w+)(?:\s*[:\-–—|»›]\s*.{0,200})?$", _I)),
     ("copyright", re.compile(r"^(?:copyright\b|©|\(c\)\s*\d{4}).{0,200}$", _I)),
     ("copyright", re.compile(r"^.{0,150}\ball rights reserved\.?$", _I)),
     ("photo_credit", re.compile(r"^(?:(?:file\s+)?photo|image|picture|video|source|credit)s?\s*(?:credit)?\s*:\s*\S.{0,80}$", _I)),
-    ("byline", re.compile(r"^by\s+[A-Z][\w.'’\-]+(?:\s+(?:[A-Z][\w.'’\-]+|and|&|,))*(?:\s*[|,–—-]\s*.{0,60})?$")),
-    ("date_line", re.compile(r"^(?:published|posted|updated|last updated|date|first published)\b(?: on)?\s*:?\s*.{4,60}$", _I)),
+    ("byline", re.compile(r"^(?:[Bb]y|BY)\s+[A-Z][\w.'’\-]*(?:,?\s+(?:[A-Z][\w.'’\-]*|and|&|of))*(?:\s*[|,–—-]\s*(?:[A-Z][\w.'’\-]*|and|&|of|in|for)(?:\s+(?:[A-Z][\w.'’\-]*|and|&|of|in|for))*)?$")),
+    ("date_line", re.compile(r"^(?:published|posted|updated|last updated|date|first published)(?:\s+on|\s*:)\s*(?=.{0,30}\d).{4,60}$", _I)),
 ]
 
 # Sentence-level disclaimers: removed wherever they sit (often glued into the last paragraph).
@@ -416,7 +418,8 @@ def clean_article(
     if lines:
         first = lines[0][0]
         same_as_meta = meta_title is not None and normalise_line(first) == normalise_line(meta_title)
-        if (same_as_meta or looks_like_title(first)) and len(lines) > 1 and not parse_dateline(first):
+        wrapped = len(lines) > 1 and not lines[1][1] and lines[1][0][:1].islower()
+        if (same_as_meta or (looks_like_title(first) and not wrapped)) and len(lines) > 1 and not parse_dateline(first):
             headline = first
             lines = lines[1:]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections import defaultdict
 from typing import Hashable, Sequence
 
@@ -37,11 +38,8 @@ def normalise_for_dedup(text: str) -> list[str]:
 
 def _shingles(tokens: list[str]) -> set[int]:
     k = min(SHINGLE, len(tokens))
-    out = set()
-    for i in range(len(tokens) - k + 1):
-        h = hashlib.blake2b(" ".join(tokens[i : i + k]).encode("utf-8"), digest_size=4).digest()
-        out.add(int.from_bytes(h, "little"))
-    return out
+    # crc32 rather than hash(): stable across processes, so repeated runs bucket identically.
+    return {zlib.crc32(" ".join(tokens[i : i + k]).encode("utf-8")) for i in range(len(tokens) - k + 1)}
 
 
 def _signature(shingles: set[int]) -> np.ndarray:

@@ -101,9 +101,10 @@ def _looks_utf16_without_bom(data: bytes) -> str | None:
 def decode_bytes(data: bytes) -> _Decoded:
     """Decode article bytes: BOMs first, then strict UTF-8, then charset detection.
 
-    Legacy single-byte files are read as cp1252 whenever the detector lists it as a fit: short
-    English texts are often "detected" as cp1250 or cp775, which decode the same ASCII but turn
-    curly quotes and accents into the wrong letters.
+    Legacy single-byte files are read as cp1252 when the detector's best guess is a Latin-script
+    encoding and cp1252 decodes the bytes to Western characters: short English texts are often
+    "detected" as cp1250 or cp775, which decode the same ASCII but turn curly quotes and accents
+    into the wrong letters. A Cyrillic or Greek legacy file keeps the detector's encoding.
     """
     if not data:
         return _Decoded(error="empty_file: 0 bytes")
@@ -139,12 +140,34 @@ def decode_bytes(data: bytes) -> _Decoded:
             error=f"undecodable: not UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) "
             "and no legacy encoding fits"
         )
-    encodings = [m.encoding for m in matches]
-    chosen = "cp1252" if "cp1252" in encodings else matches[0].encoding
+    best = matches[0]
+    best_text = str(best)
+    western = _cp1252_if_western(data)
+    if western is not None and _mostly_latin(best_text):
+        return _Decoded(western, "cp1252")
+    return _Decoded(best_text, best.encoding)
+
+
+# Non-ASCII characters a Western-European/English cp1252 text plausibly contains.
+_WESTERN = set("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ") | {chr(c) for c in range(0xA0, 0x100)}
+
+
+def _cp1252_if_western(data: bytes) -> str | None:
     try:
-        return _Decoded(data.decode(chosen), chosen)
-    except (UnicodeDecodeError, LookupError):
-        return _Decoded(str(matches[0]), matches[0].encoding)
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    if all(ch.isascii() or ch in _WESTERN for ch in text):
+        return text
+    return None
+
+
+def _mostly_latin(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha() and not ch.isascii()]
+    if not letters:
+        return True
+    latin = sum(1 for ch in letters if unicodedata.name(ch, "").startswith("LATIN"))
+    return latin / len(letters) >= 0.8
 
 
 def _control_ratio(text: str) -> float:

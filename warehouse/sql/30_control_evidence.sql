@@ -186,7 +186,7 @@ from_claims AS (
         s.confidence,
         ce.evidence_event_id,
         'claims' AS basis,
-        coalesce(s.n_pub, s.day_pubs) AS n_publishers,
+        CASE WHEN s.is_disputed AND s.n_top > 1 THEN s.day_pubs ELSE s.n_pub END AS n_publishers,
         s.sides,
         s.claim_ids,
         s.publishers,

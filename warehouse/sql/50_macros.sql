@@ -31,7 +31,7 @@ ORDER BY d.place_id;
 -- (case- and surrounding-space-insensitive; an ambiguous name returns each place it names).
 CREATE OR REPLACE MACRO warehouse.place_history(name) AS TABLE
 WITH wanted AS (
-    SELECT place_id, name AS place_name
+    SELECT dim_place.place_id, dim_place.name AS place_name
     FROM warehouse.dim_place
     WHERE lower(trim(place_id)) = lower(trim(CAST(name AS VARCHAR)))
        OR lower(trim(dim_place.name)) = lower(trim(CAST(name AS VARCHAR)))

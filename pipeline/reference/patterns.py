@@ -1,0 +1,117 @@
+"""Entity-ruler patterns from the gazetteer and the actor registry.
+
+Token patterns (one dict per surface form) so that spelling mechanics do not matter:
+* every token matches on LOWER (case-insensitive), except acronyms (SDF, IS, WHO) on ORTH;
+* an apostrophe inside a token matches straight, curly or backtick forms (Hay'at = Hay’at);
+* the hyphen after an Arabic article token is optional (al-Sham = al Sham);
+* a one-word place name must not be all lowercase in the text (a place called "Hole" should not
+  match the word "hole").
+Ambiguous names get the id of the default (context-free) resolution; the resolver component
+re-decides them with article context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+from pipeline.reference.actors import ActorRegistry, is_acronym
+from pipeline.reference.gazetteer import Gazetteer
+from pipeline.reference.normalise import ARTICLES, is_arabic, light_key
+
+_APOS = ("'", "’", "‘", "`", "ʼ")
+# One-word forms that are ordinary English (or generic Arabic geographic words) in news text.
+_GENERIC_WORDS = frozenset(
+    """hole mount center centre city town village district province area region north south east
+    west deir kafr tell tall tal ain ayn bab jabal jebel wadi sheikh shaykh khan qasr ras tel
+    sham cham damas mar abu umm ibn bir beit bayt hay haret qaryat hamam hammam ard sahl jisr
+    nahr suq souq masha zor tur old new upper lower great little center al el""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    import spacy
+
+    return spacy.blank("en").tokenizer
+
+
+def _token_patterns(surface: str, acronym_ok: bool = True, single_needs_case: bool = False):
+    toks = [t.text for t in _tokenizer()(surface) if not t.is_space]
+    if not toks:
+        return None
+    pat: list[dict] = []
+    for i, t in enumerate(toks):
+        prev = toks[i - 1].lower() if i else ""
+        if t in ("-", "–") and prev in ARTICLES:
+            pat.append({"ORTH": {"IN": ["-", "–"]}, "OP": "?"})
+        elif acronym_ok and is_acronym(t) and len(toks) == 1:
+            pat.append({"ORTH": t})
+        elif any(a in t for a in _APOS):
+            base = t
+            for a in _APOS:
+                base = base.replace(a, "'")
+            forms = sorted({base.replace("'", a).lower() for a in _APOS} | {base.replace("'", "").lower()})
+            pat.append({"LOWER": {"IN": forms}})
+        else:
+            pat.append({"LOWER": t.lower()})
+    if single_needs_case and len(pat) == 1 and "LOWER" in pat[0]:
+        pat[0]["IS_LOWER"] = False
+    return pat
+
+
+def _place_forms(g: Gazetteer, actor_keys: set[str]):
+    seen: dict[str, str] = {}
+    for p in g.places:
+        forms = [p.name, p.name.split("(")[0].strip(), *p.aliases]
+        for f in forms:
+            f = f.strip()
+            if not f or is_arabic(f) or len(f) < 3 or f.islower():
+                continue
+            lk = light_key(f)
+            if lk in seen or lk in actor_keys or lk in _GENERIC_WORDS:
+                continue
+            if f.isupper() and len(f) <= 5:  # codes like OS58
+                continue
+            r = g.resolve_place(f, fuzzy=False)
+            if r is None:
+                continue
+            seen[lk] = r.place_id
+            yield f, r.place_id
+
+
+def ruler_patterns(gazetteer: Gazetteer, registry: ActorRegistry) -> list[dict]:
+    """Entity-ruler patterns: label PLACE / ACTOR, id = place_id / actor_id."""
+    out: list[dict] = []
+    seen: set[str] = set()
+    actor_keys: set[str] = set()
+    for a in registry.actors:
+        for alias in (a.name, *a.aliases):
+            if is_arabic(alias):
+                continue
+            pat = _token_patterns(alias)
+            if not pat:
+                continue
+            key = json.dumps(pat, sort_keys=True)
+            if key in seen:
+                continue
+            seen.add(key)
+            actor_keys.add(light_key(alias))
+            out.append({"label": "ACTOR", "pattern": pat, "id": a.actor_id})
+    for form, pid in _place_forms(gazetteer, actor_keys):
+        pat = _token_patterns(form, acronym_ok=False, single_needs_case=True)
+        if not pat:
+            continue
+        key = json.dumps(pat, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"label": "PLACE", "pattern": pat, "id": pid})
+    return out
+
+
+def patterns_fingerprint(patterns: list[dict]) -> str:
+    """Stable hash of the ruler patterns, for cache keys of docs parsed with the ruler."""
+    blob = json.dumps(patterns, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,0 +1,190 @@
+"""The control map: every place with a control state on a day, coloured by who holds it.
+
+Offline by design: coordinates from the gazetteer on a plain lon/lat frame (equirectangular, with
+the aspect corrected for latitude), governorate names at their centroids. No basemap tiles and no
+boundaries are drawn: the project ships no boundary geometry, and the map says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from matplotlib.lines import Line2D
+from matplotlib import patheffects
+
+from pipeline.reports import data
+from pipeline.reports.labels import LabelRequest, place_labels
+from pipeline.reports.palette import SIDE_COLOURS, STATUS_STYLES, marker_alpha, side_colour, status_style
+from pipeline.reports.render import new_figure, png_bytes, save, style
+
+# Marker area (pt^2) by kind of place: cities read as the anchors of a front.
+_SIZES = {"city": 110, "town": 70, "military_site": 70, "airport": 70, "governorate": 120, "district": 100}
+_DEFAULT_SIZE = 45
+_MIN_SPAN_DEG = 0.35
+_NOTE_LIMIT = 25
+_HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+
+
+def _extent(lats: list[float], lons: list[float]) -> tuple[float, float, float, float]:
+    if not lats:
+        # Nothing to show: a neutral frame around Syria's centre, so the map still renders.
+        return 32.0, 37.5, 35.0, 42.5
+    lat0, lat1, lon0, lon1 = min(lats), max(lats), min(lons), max(lons)
+    pad_lat = max((lat1 - lat0) * 0.12, _MIN_SPAN_DEG / 2)
+    pad_lon = max((lon1 - lon0) * 0.12, _MIN_SPAN_DEG / 2)
+    return lat0 - pad_lat, lat1 + pad_lat, lon0 - pad_lon, lon1 + pad_lon
+
+
+def _status_of(row: dict) -> str:
+    return (row.get("status") or "").lower()
+
+
+def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, *, title_extra: str = ""):
+    """Build the figure; returns (figure, meta)."""
+    rows = frame.to_dicts()
+    mapped = [r for r in rows if r["lat"] is not None and r["lon"] is not None]
+    unmapped = [r for r in rows if r["lat"] is None or r["lon"] is None]
+
+    fig = new_figure(11.0, 8.0)
+    ax = fig.add_axes((0.055, 0.07, 0.63, 0.85))
+    side_ax = fig.add_axes((0.71, 0.07, 0.28, 0.85))
+    side_ax.set_axis_off()
+
+    lat0, lat1, lon0, lon1 = _extent([r["lat"] for r in mapped], [r["lon"] for r in mapped])
+    ax.set_xlim(lon0, lon1)
+    ax.set_ylim(lat0, lat1)
+    mid = math.radians((lat0 + lat1) / 2)
+    ax.set_aspect(1 / math.cos(mid), adjustable="datalim")
+    ax.set_facecolor("#f7f5ef")
+    ax.grid(True, color="#dddddd", lw=0.5, zorder=0)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.tick_params(labelsize=7)
+    ax.apply_aspect()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+
+    # Governorate names sit under everything else, as orientation only.
+    n_gov = 0
+    for g in governorates.iter_rows(named=True):
+        if x0 <= g["lon"] <= x1 and y0 <= g["lat"] <= y1:
+            ax.text(g["lon"], g["lat"], str(g["name"]).upper(), fontsize=10, color="#b9b2a0",
+                    ha="center", va="center", zorder=1, fontweight="bold", alpha=0.9)
+            ax.plot(g["lon"], g["lat"], marker="+", color="#b9b2a0", ms=6, zorder=1)
+            n_gov += 1
+
+    # Weaker states first, so confirmed and disputed markers end up on top.
+    order = {"carried": 0, "baseline": 1, "claimed": 2, "reported": 3, "confirmed": 4, "disputed": 5}
+    for r in sorted(mapped, key=lambda r: (order.get(_status_of(r), 0), r["name"])):
+        st = status_style(r["status"])
+        ax.scatter([r["lon"]], [r["lat"]], s=_SIZES.get(r.get("feature_type") or "", _DEFAULT_SIZE),
+                   c=[side_colour(r["controller_side"])], alpha=marker_alpha(r["confidence"]),
+                   edgecolors=[st["edge"]], linewidths=st["lw"], linestyles=st["ls"], zorder=3)
+        if _status_of(r) == "disputed":
+            ax.scatter([r["lon"]], [r["lat"]], s=22, marker="x", c=["#6a0dad"], linewidths=1.2, zorder=4)
+
+    # Label the important places first: fresh evidence, confidence, bigger places.
+    def priority(r: dict):
+        fresh = 0 if _status_of(r) in ("confirmed", "disputed", "reported", "claimed") else 1
+        return (fresh, -(r["confidence"] or 0.0), -_SIZES.get(r.get("feature_type") or "", _DEFAULT_SIZE), r["name"])
+
+    ranked = sorted(mapped, key=priority)
+    requests = [
+        LabelRequest(r["lon"], r["lat"], str(r["name"]),
+                     marker_radius_pt=math.sqrt(_SIZES.get(r.get("feature_type") or "", _DEFAULT_SIZE)) / 2 + 1)
+        for r in ranked
+    ]
+    _, skipped = place_labels(ax, requests, fontsize=7.5, always=min(len(requests), 12),
+                              text_kwargs={"path_effects": _HALO, "color": "#111111"})
+    unlabelled = [ranked[i]["name"] for i in skipped]
+
+    when = day.isoformat() if day else "no control data"
+    ax.set_title(f"Control of places on {when}{title_extra}", loc="left", fontweight="bold")
+    fig.text(0.055, 0.015,
+             "Points: gazetteer coordinates (GeoNames / OpenSyria / curated). Grey capitals: governorate "
+             "centroids (labels only; boundaries are not shipped). Fill opacity = confidence.",
+             fontsize=6.5, color="#555555")
+
+    present = {(r["controller_side"] or "unknown") for r in rows}
+    side_handles = [
+        Line2D([], [], marker="o", ls="", ms=8, mfc=colour, mec="#000000", mew=0.6,
+               label=side + ("" if side in present else " (none today)"))
+        for side, colour in SIDE_COLOURS.items()
+        if side in present or side in ("opposition", "government", "contested")
+    ]
+    status_present = {_status_of(r) for r in rows}
+    status_handles = [
+        Line2D([], [], marker="o", ls="", ms=8, mfc="#ffffff", mec=st["edge"], mew=st["lw"], label=st["label"])
+        for name, st in STATUS_STYLES.items()
+        if name in status_present or name in ("confirmed", "reported", "carried")
+    ]
+    leg1 = side_ax.legend(handles=side_handles, title="controller side", loc="upper left",
+                          fontsize=7.5, title_fontsize=8, frameon=False, bbox_to_anchor=(0.0, 1.0))
+    side_ax.add_artist(leg1)
+    side_ax.legend(handles=status_handles, title="status (marker edge)", loc="upper left",
+                   fontsize=7.5, title_fontsize=8, frameon=False, bbox_to_anchor=(0.0, 0.62))
+
+    note = [f"{len(mapped)} of {len(rows)} places with a control state are on the map."]
+    if unmapped:
+        note.append(f"Not on the map (no coordinates), {len(unmapped)}:")
+        for r in unmapped[:_NOTE_LIMIT]:
+            note.append(f"  • {r['name']}: {r['controller_side']} ({r['status']})")
+        if len(unmapped) > _NOTE_LIMIT:
+            note.append(f"  … and {len(unmapped) - _NOTE_LIMIT} more (see the HTML report)")
+    if unlabelled:
+        note.append(f"{len(unlabelled)} crowded labels left out: " + ", ".join(unlabelled[:8])
+                    + (" …" if len(unlabelled) > 8 else ""))
+    side_ax.text(0.0, 0.30, "\n".join(note), fontsize=7, va="top", ha="left", wrap=True,
+                 transform=side_ax.transAxes, family="DejaVu Sans")
+
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["controller_side"]] = counts.get(r["controller_side"], 0) + 1
+    meta = {
+        "date": day,
+        "n_places": len(rows),
+        "n_mapped": len(mapped),
+        "unmapped_place_ids": [r["place_id"] for r in unmapped],
+        "unlabelled": unlabelled,
+        "sides": dict(sorted(counts.items())),
+        "n_governorate_labels": n_gov,
+    }
+    return fig, meta
+
+
+def control_map_figure(con: duckdb.DuckDBPyConnection, day: dt.date | None):
+    """The map figure for `day` (None: the latest day with control data) and its meta."""
+    requested = day
+    if day is None:
+        day = data.latest_day(con)
+    frame = data.control_on(con, day) if day is not None else data.control_on(con, dt.date(1, 1, 1))
+    extra = ""
+    if requested is not None and frame.height == 0:
+        extra = " (no control state recorded for this day)"
+    return _draw(frame, data.governorate_centroids(con), day, title_extra=extra)
+
+
+def render_control_map(con: duckdb.DuckDBPyConnection, day: dt.date | None, out_png: Path, out_svg: Path,
+                       *, dpi: int = 150, thumbnail_dpi: int | None = None) -> dict:
+    """Write the control map for `day` (None: latest) as PNG and SVG; return what it shows.
+
+    With `thumbnail_dpi`, the meta also carries `thumbnail_png` (bytes) for previews.
+    """
+    with style():
+        fig, meta = control_map_figure(con, day)
+        save(fig, out_png=Path(out_png), out_svg=Path(out_svg), dpi=dpi)
+        if thumbnail_dpi:
+            meta["thumbnail_png"] = png_bytes(fig, thumbnail_dpi)
+    meta.update(png=Path(out_png), svg=Path(out_svg))
+    return meta
+
+
+def control_map_png(con: duckdb.DuckDBPyConnection, day: dt.date, dpi: int = 90) -> tuple[bytes, dict]:
+    """The map for one day as PNG bytes (for the HTML report's per-day slider)."""
+    with style():
+        fig, meta = control_map_figure(con, day)
+        return png_bytes(fig, dpi), meta

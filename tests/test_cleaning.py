@@ -1,0 +1,311 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from pipeline.text.cleaning import (
+    clean_article,
+    normalise_text,
+    parse_dateline,
+    repeated_lines,
+    split_sentences,
+)
+from pipeline.text.reading import read_corpus
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    records, _ = read_corpus(SEEDS)
+    return {r.article_id[:3]: (r, clean_article(r.raw_text, r.meta())) for r in records}
+
+
+def _check_offsets(art):
+    for s in art.sentences:
+        assert art.body_text[s.start_char : s.end_char] == s.text
+    assert [s.sentence_id for s in art.sentences] == list(range(len(art.sentences)))
+
+
+def _sents(text):
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+# ---- seeds -------------------------------------------------------------------------------
+
+
+def test_seed_offsets_hold(seeds):
+    for _, art in seeds.values():
+        _check_offsets(art)
+        assert art.is_english and art.language == "en"
+        assert "\r" not in art.body_text
+
+
+def test_seed_000_headline_headings_dateline(seeds):
+    _, art = seeds["000"]
+    assert art.sentences[0].kind == "headline"
+    assert art.title == art.sentences[0].text == "Turkish-Backed Factions Reach Hama’s Outskirts in Central Syria"
+    headings = [s.text for s in art.sentences if s.kind == "heading"]
+    assert "Rapid Territorial Gains" in headings and "Government Forces in Retreat" in headings
+    nxt = next(s for s in art.sentences if s.start_char > art.body_text.index("Rapid Territorial Gains"))
+    assert nxt.kind == "body" and nxt.text.startswith("A senior opposition leader")
+    assert art.dateline == "HAMA, Syria (North Press) –"
+    assert art.dateline_place == "Hama, Syria"
+    assert art.dateline_publisher == "North Press"
+    assert art.body_text[art.dateline_start_char : art.dateline_end_char] == art.dateline
+    assert art.published_date == dt.date(2024, 11, 30) and art.published_date_source == "metadata"
+
+
+def test_seed_001_blogger_footer_removed(seeds):
+    _, art = seeds["001"]
+    rules = {b["text"]: b["rule"] for b in art.boilerplate}
+    assert {"No comments:", "Leave comment here", "Powered by Blogger."} <= set(rules)
+    assert "Blogger" not in art.body_text and "comment" not in art.body_text.lower()
+    assert art.body_text.rstrip().endswith("according to United Nations estimates.")
+    assert art.sentences[0].kind == "headline"
+
+
+def test_seed_002_link_line_and_disclaimers_removed(seeds):
+    _, art = seeds["002"]
+    removed = {b["rule"] for b in art.boilerplate}
+    assert "related_link" in removed
+    assert "Messages of Reconciliation" not in art.body_text
+    assert "translated and edited by" not in art.body_text
+    assert "has not verified" not in art.body_text
+    assert "Hama: Following Aleppo’s Lead" in [s.text for s in art.sentences if s.kind == "heading"]
+    assert art.body_text.rstrip().endswith("in the unfolding developments.")
+    assert art.sentences[0].kind == "body"  # the first line is a sentence, not a headline
+    assert art.title is None
+
+
+def test_seed_004_automation_disclaimer_and_mixed_case_dateline(seeds):
+    _, art = seeds["004"]
+    assert "automation technology" not in art.body_text
+    assert art.dateline == "Hama, Syria —"
+    assert art.publisher is None  # no metadata publisher, no dateline agency, no credit line
+
+
+# ---- normalisation -----------------------------------------------------------------------
+
+
+def test_normalise_whitespace_and_invisible_characters():
+    raw = "Head\u00a0line\r\nFirst\u200b line.\u2028Second\tline.  \r\n\r\n\ufeffThird\u202fline."
+    assert normalise_text(raw) == "Head line\nFirst line.\nSecond line.\n\nThird line."
+    # decomposed é becomes composed
+    assert normalise_text("Cafe\u0301") == "Café"
+
+
+# ---- sentences ---------------------------------------------------------------------------
+
+
+def test_sentence_splitter_abbreviations_initials_quotes():
+    text = (
+        "Gen. Ali Mahmoud said on Dec. 5 that Brigade No. 66 had left. "
+        "The U.S. envoy met J. R. Smith in Amman. "
+        "“We will not retreat,” a commander said. "
+        "He added: “The city is ours.” Residents fled to Homs. "
+        "Was it over? Nobody knew… Fighting resumed at 5 p.m. on Friday. "
+        "Troops withdrew to the U.S. Meanwhile, the U.N. called for calm."
+    )
+    assert _sents(text) == [
+        "Gen. Ali Mahmoud said on Dec. 5 that Brigade No. 66 had left.",
+        "The U.S. envoy met J. R. Smith in Amman.",
+        "“We will not retreat,” a commander said.",
+        "He added: “The city is ours.”",
+        "Residents fled to Homs.",
+        "Was it over?",
+        "Nobody knew…",
+        "Fighting resumed at 5 p.m. on Friday.",
+        "Troops withdrew to the U.S.",
+        "Meanwhile, the U.N. called for calm.",
+    ]
+
+
+def test_headings_are_never_glued_to_the_next_sentence():
+    raw = (
+        "Army Pulls Back From Northern Towns\n"
+        "The army withdrew from three towns overnight, officials said.\n"
+        "Fighting Near the Airport\n"
+        "Clashes continued near the military airport on Friday.\n"
+        "what comes next for civilians\n"
+        "Aid groups warned of shortages.\n"
+    )
+    art = clean_article(raw)
+    _check_offsets(art)
+    kinds = [(s.kind, s.text) for s in art.sentences]
+    assert kinds[0] == ("headline", "Army Pulls Back From Northern Towns")
+    assert ("heading", "Fighting Near the Airport") in kinds
+    # a lowercase line is not a heading; it is joined to nothing and stays body
+    assert all(s.kind != "heading" for s in art.sentences if s.text.startswith("what"))
+    assert art.body_text.count("\n\n") == len({s.paragraph_id for s in art.sentences}) - 1
+
+
+def test_sentence_like_line_without_period_is_not_heading():
+    raw = (
+        "Rebels Reach Outskirts\n"
+        "Fighters said they were advancing and that the army has been retreating since the morning\n"
+        "More fighting followed.\n"
+    )
+    art = clean_article(raw)
+    assert [s.kind for s in art.sentences] == ["headline", "body", "body"]
+
+
+def test_hard_wrapped_lines_are_joined_into_one_paragraph():
+    raw = "Opposition fighters entered the city\nafter a night of clashes, residents\nsaid on Thursday.\nA second paragraph."
+    art = clean_article(raw)
+    _check_offsets(art)
+    assert art.sentences[0].text == "Opposition fighters entered the city after a night of clashes, residents said on Thursday."
+    assert art.sentences[0].paragraph_id != art.sentences[1].paragraph_id
+
+
+# ---- boilerplate --------------------------------------------------------------------------
+
+
+def test_footer_share_and_credit_lines_are_removed():
+    raw = (
+        "Troops Withdraw From Town\n"
+        "By Jane Doe\n"
+        "Government troops withdrew from the town of Kafr Nabudah on Tuesday.\n"
+        "Read more: Ceasefire Talks Collapse in Geneva\n"
+        "The opposition said it controlled the town by evening.\n"
+        "(Reporting by Jane Doe; Editing by John Roe)\n"
+        "Share this:\n"
+        "Facebook\n"
+        "Twitter\n"
+        "Related\n"
+        "© 2024 Levant Wire. All rights reserved.\n"
+    )
+    art = clean_article(raw)
+    _check_offsets(art)
+    assert art.body_text == (
+        "Troops Withdraw From Town\n\n"
+        "Government troops withdrew from the town of Kafr Nabudah on Tuesday.\n\n"
+        "The opposition said it controlled the town by evening."
+    )
+    rules = [b["rule"] for b in art.boilerplate]
+    assert {"byline", "related_link", "credit_line", "share_links", "copyright"} <= set(rules)
+    assert art.publisher == "Levant Wire" and art.publisher_source == "boilerplate"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Thursday, rebels had taken the city.",
+        "Like many residents, she fled towards Homs.",
+        "Shares of the state oil company fell sharply.",
+        "Related clashes broke out in Homs countryside.",
+        "Updated casualty figures show 40 dead.",
+        "Join the fight, the commander urged his men.",
+        "Follow-up talks were held in Astana.",
+        "Recommended evacuation routes were shelled.",
+    ],
+)
+def test_sentences_that_start_like_boilerplate_are_kept(line):
+    art = clean_article(f"Fighting Spreads North\n{line}\nThe army denied the report.")
+    assert line in art.body_text, art.boilerplate
+
+
+def test_inline_related_link_line_removed_but_topical_heading_kept():
+    raw = (
+        "Rebels Advance on Homs\n"
+        "Rebel fighters advanced towards Homs on Friday after taking Rastan and Talbiseh, local sources said.\n"
+        "Kurdish Leaders Weigh Options: Autonomy, Elections and the Question of Oil Revenues\n"
+        "The advance followed the withdrawal of government troops from Rastan overnight.\n"
+        "Rastan and Talbiseh Change Hands\n"
+        "Residents of Rastan reported that government troops had left before dawn.\n"
+    )
+    art = clean_article(raw)
+    assert [b["rule"] for b in art.boilerplate] == ["related_link"]
+    assert "Kurdish Leaders" not in art.body_text
+    assert ("heading", "Rastan and Talbiseh Change Hands") in [(s.kind, s.text) for s in art.sentences]
+
+
+def test_disclaimer_sentences_removed_from_inside_a_paragraph():
+    raw = (
+        "Clashes erupted near the airport. This report was translated from Arabic by Levant Monitor. "
+        "The editors have not independently verified the claims. Residents fled.\n"
+        "The views expressed in this article are those of the author and do not reflect the outlet."
+    )
+    art = clean_article(raw)
+    _check_offsets(art)
+    assert art.body_text == "Clashes erupted near the airport. Residents fled."
+    assert len(art.boilerplate) == 3
+
+
+def test_publisher_repeated_lines():
+    footer = "Support independent journalism from the Levant today"
+    texts = [f"Story {i} Headline\nTroops moved to sector {i} on Monday.\n{footer}" for i in range(4)]
+    lines = repeated_lines({"Levant Daily": texts, "Other": ["A\nB"]})
+    assert footer.casefold() in lines
+    assert not any("troops moved" in line for line in lines)
+    art = clean_article(texts[0], {"publisher": "Levant Daily"}, publisher_repeated_lines=lines)
+    assert footer not in art.body_text
+    assert art.boilerplate == [{"rule": "publisher_repeated_line", "text": footer}]
+
+
+# ---- datelines, publisher, dates, language -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "para, text, place, pub, date_text",
+    [
+        ("DAMASCUS (Reuters) - Syrian troops pulled out.", "DAMASCUS (Reuters) -", "Damascus", "Reuters", None),
+        ("BEIRUT, Dec 5 (AFP) – Rebels said they took the city.", "BEIRUT, Dec 5 (AFP) –", "Beirut", "AFP", "Dec 5"),
+        ("KYIV, Ukraine, Dec. 5, 2024 (AP) — Drones hit the city.", "KYIV, Ukraine, Dec. 5, 2024 (AP) —", "Kyiv, Ukraine", "AP", "Dec. 5, 2024"),
+        ("Hama, Syria — Fighters entered.", "Hama, Syria —", "Hama, Syria", None, None),
+        ("IDLIB: Airstrikes killed five people.", "IDLIB:", "Idlib", None, None),
+    ],
+)
+def test_dateline_shapes(para, text, place, pub, date_text):
+    d = parse_dateline(para)
+    assert d is not None
+    assert (d.text, d.place, d.publisher, d.date_text) == (text, place, pub, date_text)
+
+
+@pytest.mark.parametrize(
+    "para",
+    [
+        "Hayat Tahrir al-Sham (HTS) – a group once linked to al-Qaeda – advanced.",
+        "Government forces - backed by Russia - attacked.",
+        "Rebels: we took the city.",
+        "The city fell on Thursday – residents said.",
+    ],
+)
+def test_not_datelines(para):
+    assert parse_dateline(para) is None
+
+
+def test_publisher_and_date_from_dateline_without_metadata():
+    raw = "Rebels Enter Hama\nBEIRUT, Dec 5, 2024 (AFP) – Rebels entered Hama on Thursday, a monitor said."
+    art = clean_article(raw)
+    assert art.publisher == "AFP" and art.publisher_source == "dateline"
+    assert art.published_date == dt.date(2024, 12, 5) and art.published_date_source == "text"
+    assert art.dateline_place == "Beirut"
+
+
+def test_dateline_day_month_uses_metadata_year():
+    art = clean_article("BEIRUT, Dec 30 (AFP) – Clashes continued.", {"published": dt.date(2025, 1, 2)})
+    assert art.dateline_date == dt.date(2024, 12, 30)
+    assert art.published_date == dt.date(2025, 1, 2) and art.published_date_source == "metadata"
+
+
+def test_published_date_from_text_prefers_latest_explicit_date():
+    raw = (
+        "Protests began on March 15, 2011, in Daraa. "
+        "On 5 December 2024 the opposition entered Hama, residents said."
+    )
+    art = clean_article(raw)
+    assert art.published_date == dt.date(2024, 12, 5) and art.published_date_source == "text"
+    assert clean_article("No date here at all.").published_date_source == "unknown"
+
+
+def test_metadata_date_string_accepted():
+    art = clean_article("Rebels advanced.", {"published": "2024-12-05T10:38:32Z", "title": "Meta title"})
+    assert art.published_date == dt.date(2024, 12, 5) and art.title == "Meta title"
+
+
+def test_arabic_article_is_marked_not_english():
+    raw = "سيطرت فصائل المعارضة المسلحة على مدينة حماة وسط سوريا بعد انسحاب القوات الحكومية منها يوم الخميس."
+    art = clean_article(raw)
+    assert art.language == "ar" and art.is_english is False
+    _check_offsets(art)

@@ -1,0 +1,73 @@
+import random
+import time
+from pathlib import Path
+
+from pipeline.text.dedup import find_duplicates
+from pipeline.text.reading import read_corpus
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+BASE = (
+    "Opposition fighters led by Hayat Tahrir al-Sham entered the central city of Hama on Thursday "
+    "after government troops withdrew from their positions, a war monitor said. The Syrian army "
+    "said its units had redeployed outside the city to protect civilians. Residents reported "
+    "heavy shelling on the eastern neighbourhoods overnight, and thousands fled towards Homs. "
+    "The Syrian Observatory for Human Rights said at least 25 fighters and 100 soldiers were "
+    "killed in the clashes around Brigade 66 and the military airport. Aid groups warned that "
+    "hospitals were running short of fuel and medicine as the front moved south."
+)
+
+
+def test_seeds_are_all_distinct():
+    records, _ = read_corpus(SEEDS)
+    items = [(r.article_id, r.raw_text, r.article_id) for r in records]
+    assert find_duplicates(items) == {}
+
+
+def test_exact_duplicates_ignore_case_punctuation_and_spacing():
+    variant = BASE.replace(". ", ".\n\n").replace("Hama", "HAMA").replace(",", "")
+    items = [("b", variant, 2), ("a", BASE, 1), ("c", "A different story entirely about Idlib.", 3)]
+    assert find_duplicates(items) == {"b": "a"}
+
+
+def test_near_duplicate_syndicated_copy_points_to_first():
+    edited = (
+        "Rebels Take Hama\n"
+        + BASE.replace("on Thursday", "on Thursday, Dec. 5,").replace("thousands fled", "many thousands fled")
+        + "\nThis article was translated and edited by Another Outlet."
+    )
+    other_topic = (
+        "Israeli strikes hit weapons depots near Damascus airport overnight, the monitor said, while "
+        "Kurdish-led forces in the northeast reported clashes with Turkish-backed factions near Manbij. "
+        "The United Nations envoy called for talks in Geneva as the humanitarian situation worsened."
+    )
+    items = [("late", edited, 5), ("orig", BASE, 1), ("other", other_topic, 2), ("later", edited + " Extra.", 9)]
+    dups = find_duplicates(items)
+    assert dups == {"late": "orig", "later": "orig"}
+
+
+def test_excerpt_contained_in_full_copy_is_duplicate():
+    long_text = " ".join([BASE] * 1) + " " + " ".join(
+        f"Paragraph {i} describes further fighting in village number {i} south of the city." for i in range(20)
+    )
+    excerpt = long_text[: len(long_text) // 2]
+    assert find_duplicates([("full", long_text, 1), ("excerpt", excerpt, 2)]) == {"excerpt": "full"}
+
+
+def test_empty_texts_are_not_duplicates_of_each_other():
+    assert find_duplicates([("a", "", 1), ("b", "   ", 2)]) == {}
+
+
+def test_scales_without_all_pairs():
+    rnd = random.Random(7)
+    vocab = [f"w{i}" for i in range(5000)]
+    items = [(f"a{i}", " ".join(rnd.choice(vocab) for _ in range(300)), i) for i in range(1500)]
+    copy = items[42][1].split()
+    for j in range(0, 300, 30):
+        copy[j] = "edited"
+    items.append(("copy", " ".join(copy), 10_000))
+    t0 = time.perf_counter()
+    dups = find_duplicates(items)
+    elapsed = time.perf_counter() - t0
+    assert dups == {"copy": "a42"}
+    assert elapsed < 10
