@@ -1,6 +1,5 @@
 """All of Frontline in one Definitions object: assets, checks, jobs, schedules, sensors, resources."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """`make run`: materialise every asset and check, then print a short summary."""
 
-from __future__ import annotations
 
 import sys
 

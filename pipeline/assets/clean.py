@@ -1,6 +1,5 @@
 """Clean layer: normalised body text, headline/heading/body sentences, datelines, duplicates."""
 
-from __future__ import annotations
 
 import dagster as dg
 

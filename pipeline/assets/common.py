@@ -1,6 +1,5 @@
 """Shared bits of the thin assets: the write pool, kinds, owners and UI metadata."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

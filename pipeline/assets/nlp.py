@@ -1,6 +1,5 @@
 """NLP layer: one model-heavy step that parses every article (cached) and runs the rules."""
 
-from __future__ import annotations
 
 import time
 

@@ -1,6 +1,5 @@
 """Raw layer: every article record as received, and every file that could not be used."""
 
-from __future__ import annotations
 
 import dagster as dg
 

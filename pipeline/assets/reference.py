@@ -1,6 +1,5 @@
 """Reference layer: the gazetteer, the actor registry and the optional control baseline."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Warehouse layer: marts built by the SQL files in warehouse/sql, all in one transaction."""
 
-from __future__ import annotations
 
 import datetime as dt
 

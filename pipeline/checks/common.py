@@ -4,7 +4,6 @@ Thresholds come from `FRONTLINE_CHECK_*` environment variables, read each time a
 (`load_config()`), because Dagster asset checks take no run config; docs/checks.md lists them.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import os
@@ -110,6 +109,7 @@ def offending_rows_check(
     severity: dg.AssetCheckSeverity = ERROR,
     params: list | None = None,
     metadata: dict | None = None,
+    ok_description: str | None = None,
 ) -> dg.AssetCheckResult:
     try:
         total, frame = _count_and_sample(warehouse, sql, params)
@@ -119,7 +119,7 @@ def offending_rows_check(
     return dg.AssetCheckResult(
         passed=passed,
         severity=severity,
-        description=("OK: no " if passed else f"{total} offending rows: ") + explanation,
+        description=(ok_description or f"OK: 0 {explanation}") if passed else f"{total} offending rows: {explanation}",
         metadata={
             "n_offending": int(total),
             "sample": dg.MetadataValue.md(markdown_preview(frame, n=10)),

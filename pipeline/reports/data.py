@@ -16,17 +16,24 @@ import polars as pl
 from pipeline.db import fetch_frame
 
 
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    # duckdb 2 keeps an execute() result open until fully fetched; a relation's fetchall() does not.
+    rows = con.sql(sql, params=params or None).fetchall()
+    return rows[0] if rows else ()
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
-    row = con.execute(
+    row = _one(
+        con,
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
-    ).fetchone()
+    )
     return bool(row and row[0])
 
 
 def latest_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    return con.execute("select max(date) from warehouse.control_daily").fetchone()[0]
+    return _one(con, "select max(date) from warehouse.control_daily")[0]
 
 
 def corpus_period(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
@@ -39,14 +46,15 @@ def corpus_period(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | N
     first_candidates = ["select min(event_date) as d from warehouse.fact_control_event"]
     if table_exists(con, "clean.articles"):
         first_candidates.append("select min(published_date) as d from clean.articles")
-    row = con.execute(
+    row = _one(
+        con,
         f"""
         select
             coalesce(least_or_null, (select min(date) from warehouse.control_daily)) as first_day,
             (select max(date) from warehouse.control_daily) as last_day
         from (select min(d) as least_or_null from ({' union all '.join(first_candidates)}))
-        """
-    ).fetchone()
+        """,
+    )
     first, last = row
     if first is None or last is None:
         return None
