@@ -6,7 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from pipeline.assets.common import OWNERS, POOL, markdown_preview
-from pipeline.marts import build_marts
+from pipeline.marts import MART_TABLES, build_marts
 from pipeline.db import fetch_frame
 from pipeline.resources import Warehouse
 
@@ -15,11 +15,14 @@ MARTS = {
     "dim_actor": "One row per actor: armed actors with their side, and information sources.",
     "dim_article": "One row per article: title, publisher, URL, publication date, duplicate_of.",
     "unresolved_places": "Place names the gazetteer does not know, by frequency, for curation.",
+    "control_claims": "One row per dated, placed control claim with its sentence: the marts' input, for auditing.",
     "fact_control_event": "One row per (place, date, event, side), merging claims across articles with corroboration counts.",
+    "control_evidence": "One row per (place, day) with new evidence: the day's decision before carrying forward.",
     "control_daily": "One row per (place, day): controller side, status, since when, evidence and confidence.",
     "control_disputes": "One row per (place, day) where publishers disagree on who controls it.",
     "fact_figure": "One row per distinct reported figure across articles, with low/best/high.",
 }
+assert set(MARTS) == set(MART_TABLES), "every mart needs a description here"
 _UPSTREAM = [
     ["clean", "articles"], ["clean", "sentences"], ["nlp", "entity_mentions"], ["nlp", "claims"],
     ["nlp", "figures"], ["ref", "places"], ["ref", "actors"], ["ref", "baseline_control"],

@@ -151,6 +151,8 @@ class EntityResolver:
                 continue
             if any(not (s <= a and b <= e) for a, b, _ in over):
                 continue  # would cut through another entity
+            if doc[s].lower_ in ("the", "a", "an") or any(t.tag_ in ("JJ", "NNPS") for t in doc[s:e]):
+                continue  # "The Syrian", demonyms: not place names
             r = g.resolve_place(doc[s:e].text, fuzzy=False)
             if r is None:
                 continue

@@ -55,10 +55,19 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
     side_ax.set_axis_off()
 
     lat0, lat1, lon0, lon1 = _extent([r["lat"] for r in mapped], [r["lon"] for r in mapped])
+    # Widen the shorter span so the data fill the axes box at the latitude-corrected aspect.
+    k = math.cos(math.radians((lat0 + lat1) / 2))
+    box = ax.get_position()
+    box_ratio = (box.width * fig.get_figwidth()) / (box.height * fig.get_figheight())
+    if (lon1 - lon0) * k / (lat1 - lat0) < box_ratio:
+        grow = ((lat1 - lat0) * box_ratio / k - (lon1 - lon0)) / 2
+        lon0, lon1 = lon0 - grow, lon1 + grow
+    else:
+        grow = ((lon1 - lon0) * k / box_ratio - (lat1 - lat0)) / 2
+        lat0, lat1 = lat0 - grow, lat1 + grow
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
-    mid = math.radians((lat0 + lat1) / 2)
-    ax.set_aspect(1 / math.cos(mid), adjustable="datalim")
+    ax.set_aspect(1 / k, adjustable="box")
     ax.set_facecolor("#f7f5ef")
     ax.grid(True, color="#dddddd", lw=0.5, zorder=0)
     ax.set_xlabel("longitude (°E)")
@@ -122,11 +131,16 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
         for name, st in STATUS_STYLES.items()
         if name in status_present or name in ("confirmed", "reported", "carried")
     ]
-    leg1 = side_ax.legend(handles=side_handles, title="controller side", loc="upper left",
-                          fontsize=7.5, title_fontsize=8, frameon=False, bbox_to_anchor=(0.0, 1.0))
-    side_ax.add_artist(leg1)
-    side_ax.legend(handles=status_handles, title="status (marker edge)", loc="upper left",
-                   fontsize=7.5, title_fontsize=8, frameon=False, bbox_to_anchor=(0.0, 0.62))
+    # Stack legend, legend, note top-down in the side panel, measuring each block.
+    renderer = fig.canvas.get_renderer()
+    top = 1.0
+    for handles, title in ((side_handles, "controller side"), (status_handles, "status (marker edge)")):
+        leg = side_ax.legend(handles=handles, title=title, loc="upper left", fontsize=7.5,
+                             title_fontsize=8, frameon=False, bbox_to_anchor=(0.0, top),
+                             alignment="left")
+        side_ax.add_artist(leg)
+        extent = leg.get_window_extent(renderer).transformed(side_ax.transAxes.inverted())
+        top = extent.y0 - 0.03
 
     note = [f"{len(mapped)} of {len(rows)} places with a control state are on the map."]
     if unmapped:
@@ -136,10 +150,10 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
         if len(unmapped) > _NOTE_LIMIT:
             note.append(f"  … and {len(unmapped) - _NOTE_LIMIT} more (see the HTML report)")
     if unlabelled:
-        note.append(f"{len(unlabelled)} crowded labels left out: " + ", ".join(unlabelled[:8])
-                    + (" …" if len(unlabelled) > 8 else ""))
-    side_ax.text(0.0, 0.30, "\n".join(note), fontsize=7, va="top", ha="left", wrap=True,
-                 transform=side_ax.transAxes, family="DejaVu Sans")
+        note.append(f"{len(unlabelled)} crowded labels left out:")
+        note.append("  " + ", ".join(unlabelled[:8]) + (" …" if len(unlabelled) > 8 else ""))
+    side_ax.text(0.0, top, "\n".join(note), fontsize=7, va="top", ha="left",
+                 transform=side_ax.transAxes)
 
     counts: dict[str, int] = {}
     for r in rows:
