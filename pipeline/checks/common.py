@@ -230,9 +230,9 @@ def schema_problems(con: duckdb.DuckDBPyConnection, contract: TableContract) -> 
         return problems  # key queries would only fail on the same missing columns
     for key in contract.keys:
         cols = ", ".join(key)
-        label = " | ".join(f"coalesce(cast({c} as varchar), 'NULL')" for c in key)
+        label = ", ".join(f"coalesce(cast({c} as varchar), 'NULL')" for c in key)
         for value, n in con.execute(
-            f"select concat_ws(' ', {label}) as k, count(*) as n from {contract.table} "
+            f"select concat_ws(' | ', {label}) as k, count(*) as n from {contract.table} "
             f"group by {cols} having count(*) > 1 order by n desc, k limit 20"
         ).fetchall():
             problems.append({"problem": f"duplicate ({cols})", "detail": f"{value} x{n}"})

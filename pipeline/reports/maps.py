@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib import patheffects
 
@@ -83,7 +84,6 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
         if x0 <= g["lon"] <= x1 and y0 <= g["lat"] <= y1:
             ax.text(g["lon"], g["lat"], str(g["name"]).upper(), fontsize=10, color="#b9b2a0",
                     ha="center", va="center", zorder=1, fontweight="bold", alpha=0.9)
-            ax.plot(g["lon"], g["lat"], marker="+", color="#b9b2a0", ms=6, zorder=1)
             n_gov += 1
 
     # Weaker states first, so confirmed and disputed markers end up on top.
@@ -135,9 +135,10 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
     renderer = fig.canvas.get_renderer()
     top = 1.0
     for handles, title in ((side_handles, "controller side"), (status_handles, "status (marker edge)")):
-        leg = side_ax.legend(handles=handles, title=title, loc="upper left", fontsize=7.5,
-                             title_fontsize=8, frameon=False, bbox_to_anchor=(0.0, top),
-                             alignment="left")
+        # Legend objects added as artists: ax.legend() keeps only one legend per axes.
+        leg = Legend(side_ax, handles, [h.get_label() for h in handles], title=title, loc="upper left",
+                     fontsize=7.5, title_fontsize=8, frameon=False, bbox_to_anchor=(0.0, top),
+                     alignment="left")
         side_ax.add_artist(leg)
         extent = leg.get_window_extent(renderer).transformed(side_ax.transAxes.inverted())
         top = extent.y0 - 0.03
