@@ -3,14 +3,14 @@
 
 import dagster as dg
 
-from pipeline.assets import clean, nlp, raw, reference, warehouse
+from pipeline.assets import clean, nlp, raw, reference, reports, warehouse
 from pipeline.checks import clean as clean_checks
 from pipeline.checks import nlp as nlp_checks
 from pipeline.checks import raw as raw_checks
 from pipeline.checks import warehouse as warehouse_checks
 from pipeline.resources import NlpModel, SeedsConfig, Warehouse
 
-all_assets = dg.load_assets_from_modules([raw, clean, reference, nlp, warehouse])
+all_assets = dg.load_assets_from_modules([raw, clean, reference, nlp, warehouse, reports])
 all_checks = dg.load_asset_checks_from_modules([raw_checks, clean_checks, nlp_checks, warehouse_checks])
 
 frontline_all = dg.define_asset_job(

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.reports import render_control_map  # , render_report, render_timeline
+from pipeline.reports import render_control_map, render_report, render_timeline
 
 D = dt.date
 INJECTED = 'Rebels <script>alert("x")</script> & friends seized Kafr Qarib'
@@ -113,6 +113,7 @@ def _daily():
 
 
 def build_warehouse(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     con.execute(DDL)
     body = {a: " ".join(t for (aid, _, t) in SENTENCES if aid == a) for a, *_ in ARTICLES}
@@ -147,3 +148,196 @@ def con(tmp_path_factory):
     c = duckdb.connect(str(path), read_only=True)
     yield c
     c.close()
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _svg_text(path: Path) -> str:
+    root = ET.parse(path).getroot()  # raises on malformed XML
+    assert root.tag == f"{SVG_NS}svg"
+    return " ".join(t for el in root.iter() for t in (el.text or "", el.tail or "")).strip()
+
+
+def test_control_map_latest_day(con, tmp_path):
+    png, svg = tmp_path / "map.png", tmp_path / "map.svg"
+    meta = render_control_map(con, None, png, svg)
+    assert meta["date"] == D(2024, 12, 1)
+    assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 30_000
+    text = _svg_text(svg)
+    for name in ("Kafr Qarib", "Tal Bayda", "Qala Base", "East Hill", "Hama"):
+        assert name in text
+    # legend, date title, the governorate centroid label and the boundary disclaimer
+    assert "controller side" in text and "opposition" in text and "contested" in text
+    assert "2024-12-01" in text
+    assert "HAMA" in text
+    assert "boundaries are not shipped" in text
+    # the place without coordinates is listed, not dropped
+    assert meta["n_places"] == 6 and meta["n_mapped"] == 5
+    assert meta["unmapped_place_ids"] == ["unresolved:old souq"]
+    assert "Old Souq" in text and "no coordinates" in text
+    assert meta["sides"] == {"contested": 1, "government": 1, "opposition": 3, "sdf": 1}
+
+
+def test_control_map_requested_day_shows_that_days_state(con, tmp_path):
+    meta = render_control_map(con, D(2024, 11, 28), tmp_path / "m.png", tmp_path / "m.svg")
+    assert meta["date"] == D(2024, 11, 28)
+    # Hama was still held by the government (baseline) and Qala Base had no state yet
+    assert meta["sides"] == {"contested": 1, "government": 1, "opposition": 1, "sdf": 1}
+    text = _svg_text(tmp_path / "m.svg")
+    assert "Qala Base" not in text and "2024-11-28" in text
+    assert "disputed" in text  # the status legend lists the statuses present
+
+
+def test_control_map_day_without_data_still_renders(con, tmp_path):
+    meta = render_control_map(con, D(2020, 1, 1), tmp_path / "e.png", tmp_path / "e.svg")
+    assert meta["n_places"] == 0
+    assert (tmp_path / "e.png").read_bytes()[:8] == PNG_MAGIC
+    assert "no control state recorded" in _svg_text(tmp_path / "e.svg")
+
+
+def test_map_rendering_is_reproducible(con, tmp_path):
+    render_control_map(con, None, tmp_path / "a.png", tmp_path / "a.svg")
+    render_control_map(con, None, tmp_path / "b.png", tmp_path / "b.svg")
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+def test_crowded_labels_do_not_overlap(tmp_path):
+    """Twenty villages within a few km: labels are placed without overlapping or left out (and said)."""
+    path = tmp_path / "crowded.duckdb"
+    c = duckdb.connect(str(path))
+    c.execute(DDL)
+    for i in range(20):
+        pid = f"v{i}"
+        c.execute("INSERT INTO warehouse.dim_place VALUES (?, ?, 'village', 'Hama', NULL, ?, ?, NULL, [])",
+                  [pid, f"Village Number {i}", 35.2 + (i % 5) * 0.01, 36.7 + (i // 5) * 0.012])
+        c.execute("INSERT INTO warehouse.control_daily VALUES (?, DATE '2024-12-01', 'opposition', 'reported', "
+                  "DATE '2024-12-01', NULL, 0.7)", [pid])
+    from pipeline.reports.maps import control_map_figure
+    from pipeline.reports.render import style
+
+    with style():
+        fig, meta = control_map_figure(c, None)
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().startswith("Village")]
+    assert len(boxes) + len(meta["unlabelled"]) == 20
+    assert len(boxes) >= 8
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+    c.close()
+
+
+def test_timeline(con, tmp_path):
+    png, svg = tmp_path / "t.png", tmp_path / "t.svg"
+    meta = render_timeline(con, png, out_svg=svg)
+    assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 20_000
+    assert meta["first_day"] == D(2024, 11, 27) and meta["last_day"] == D(2024, 12, 1)
+    assert meta["n_days"] == 5 and meta["n_places"] == 6 and meta["n_cells"] == 23
+    # hatched: 1 disputed + 1 claimed + 4 baseline days
+    assert meta["n_hatched"] == 6
+    text = _svg_text(svg)
+    assert "disputed" in text and "claimed" in text and "Old Souq" in text
+
+
+def test_timeline_orders_places_by_first_change(con):
+    from pipeline.reports.timeline import timeline_grid
+
+    _, order, _ = timeline_grid(con)
+    names = order["name"].to_list()
+    # East Hill and Kafr Qarib change on 27 Nov, Tal Bayda on 28, Qala Base on 29, Hama and the
+    # Old Souq on 1 Dec (Hama's earlier baseline days are not a change).
+    assert names[:2] == ["East Hill", "Kafr Qarib"]
+    assert names[2:4] == ["Tal Bayda", "Qala Base"]
+    assert set(names[4:]) == {"Hama", "Old Souq"}
+
+
+@pytest.fixture(scope="module")
+def report_html(con, tmp_path_factory) -> str:
+    path = render_report(con, tmp_path_factory.mktemp("report"))
+    assert path.name == "index.html"
+    return path.read_text(encoding="utf-8")
+
+
+def test_report_has_one_map_per_day_and_a_slider(report_html):
+    maps = re.findall(r'<figure class="day-map" data-day="([0-9-]+)"', report_html)
+    assert maps == [d.isoformat() for d in DAYS]
+    assert report_html.count('src="data:image/png;base64,') == len(DAYS) + 1  # maps + timeline
+    assert re.search(r'<input type="range" id="day-slider" min="0" max="4" value="4"', report_html)
+
+
+def test_report_is_self_contained(report_html):
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", report_html.replace(
+        'href="https://example.org/a1"', ""))  # the only http(s) link is the article link itself
+    assert not re.search(r"<link\b|@import|url\(\s*['\"]?https?:", report_html, re.IGNORECASE)
+    assert not re.search(r"<script[^>]+src=", report_html, re.IGNORECASE)
+    assert "<style>" in report_html and "<script>" in report_html
+
+
+def test_report_escapes_corpus_text(report_html):
+    # the injected markup appears only escaped: the one real <script> element is the report's own
+    assert report_html.count("<script>") == 1
+    assert "alert(\"x\")" not in report_html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; friends" in report_html
+    # a javascript: URL is never made a link
+    assert 'href="javascript:' not in report_html
+    assert "Army holds line" in report_html
+
+
+def test_report_links_every_control_cell_to_its_evidence(report_html):
+    cells = re.findall(r'<td class="cell[^"]*" style="[^"]*" title="([^"]*)" data-ev="([^"]*)"', report_html)
+    assert len(cells) == 23
+    # Kafr Qarib's carried days still point to the capture that set the state, with the sentence
+    kafr = [c for c in cells if c[0].startswith("Kafr Qarib")]
+    assert len(kafr) == 5 and all(ev.startswith("ev-") for _, ev in kafr)
+    assert all("North Wire" in t and "seized Kafr Qarib" in t for t, _ in kafr)
+    anchor = kafr[0][1]
+    block = re.search(rf'<div class="evidence" id="{anchor}" hidden>(.*?)</div>(?=<div class="evidence"|</div>)',
+                      report_html, re.S)
+    assert block and "&lt;script&gt;" in block.group(1) and "North Wire" in block.group(1)
+    # baseline days say so instead of inventing evidence
+    hama_baseline = [t for t, ev in cells if t.startswith("Hama ·") and "(baseline)" in t]
+    assert len(hama_baseline) == 4 and all("Baseline state" in t for t in hama_baseline)
+
+
+def test_report_lists_disputes_and_figures_with_sentences(report_html):
+    disputes = report_html[report_html.index('id="disputes"'):report_html.index('id="figures"')]
+    assert "Tal Bayda" in disputes and "2024-11-28" in disputes
+    assert "north wire, state news" in disputes
+    assert "The army said it still holds Tal Bayda" in disputes
+    figures = report_html[report_html.index('id="figures"'):report_html.index('id="legend"')]
+    assert "killed" in figures and "At least 40 civilians were killed" in figures and "Desk Three" in figures
+    assert "2,500" in figures and "3,000" in figures and "3,500" in figures
+    assert "Some 3,000 families fled" in figures
+
+
+def test_report_assets_materialise(tmp_path):
+    import dagster as dg
+
+    from pipeline.assets import reports as report_assets
+    from pipeline.resources import Warehouse
+
+    db = build_warehouse(tmp_path / "wh" / "frontline.duckdb")
+    result = dg.materialize(
+        [report_assets.control_map, report_assets.control_timeline, report_assets.html_report],
+        resources={"warehouse": Warehouse(database=str(db))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    out = db.parent / "reports"
+    for name in ("control_map_latest.png", "control_map_latest.svg", "control_timeline.png",
+                 "control_timeline.svg", "index.html"):
+        assert (out / name).stat().st_size > 1000, name
+    mats = {m.asset_key.to_user_string(): m for m in result.get_asset_materialization_events()}
+    assert set(mats) == {"reports/control_map", "reports/control_timeline", "reports/html_report"}
+    meta = mats["reports/control_map"].materialization.metadata
+    assert meta["places_without_coordinates"].value == ["unresolved:old souq"]
+    preview = meta["preview"].value
+    assert preview.startswith("![control map](data:image/png;base64,") and len(preview) < 120_000
+    specs = {s.key.to_user_string(): s for a in (report_assets.control_map,) for s in a.specs}
+    spec = specs["reports/control_map"]
+    assert spec.group_name == "reports" and {"duckdb", "matplotlib", "html"} <= set(spec.kinds)
+    assert dg.AssetKey(["warehouse", "control_daily"]) in {d.asset_key for d in spec.deps}

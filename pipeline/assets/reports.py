@@ -44,7 +44,7 @@ def _preview(png: bytes, alt: str) -> dg.MetadataValue:
     "marker edge by status, opacity by confidence; places without coordinates listed beside it.",
 )
 def control_map(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    from pipeline.reports import render_control_map
+    from pipeline.reports import render_control_map  # imported late: loading Definitions skips matplotlib
 
     out = reports_dir(warehouse)
     with warehouse.connect(read_only=False) as con:
@@ -78,7 +78,7 @@ def control_map(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
     "controller side, hatched when disputed or claimed, lighter when carried forward.",
 )
 def control_timeline(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    from pipeline.reports import render_timeline
+    from pipeline.reports import render_timeline  # imported late: loading Definitions skips matplotlib
 
     out = reports_dir(warehouse)
     with warehouse.connect(read_only=False) as con:
@@ -108,7 +108,7 @@ def control_timeline(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
     "slider, the timeline, evidence for every control cell, disputes and figures.",
 )
 def html_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    from pipeline.reports import render_report
+    from pipeline.reports import render_report  # imported late: loading Definitions skips matplotlib
 
     with warehouse.connect(read_only=False) as con:
         path = render_report(con, reports_dir(warehouse))

@@ -13,7 +13,7 @@ CLEAN_SENTENCES = python_contract(
     not_null=("article_id", "sentence_id", "start_char", "end_char"),
 )
 
-articles_schema = make_schema_check(CLEAN_ARTICLES, pool=POOL)
+articles_schema = make_schema_check(CLEAN_ARTICLES, pool=POOL, name="clean_articles_schema")
 sentences_schema = make_schema_check(CLEAN_SENTENCES, pool=POOL)
 
 

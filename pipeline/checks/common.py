@@ -265,12 +265,15 @@ def schema_check(warehouse: Warehouse, contract: TableContract) -> dg.AssetCheck
     )
 
 
-def make_schema_check(contract: TableContract, *, blocking: bool = True, pool: str) -> dg.AssetChecksDefinition:
-    schema, name = contract.table.split(".")
+def make_schema_check(
+    contract: TableContract, *, pool: str, name: str | None = None, blocking: bool = True
+) -> dg.AssetChecksDefinition:
+    """One blocking check of a table's contract, named `<table>_schema` unless `name` is given."""
+    schema, table = contract.table.split(".")
 
     @dg.asset_check(
-        asset=[schema, name],
-        name=f"{name}_schema",
+        asset=[schema, table],
+        name=name or f"{table}_schema",
         blocking=blocking,
         pool=pool,
         description=f"{contract.table}: required columns with their types; keys "

@@ -26,7 +26,7 @@ RAW_REJECTED_FILES = python_contract(
     "raw.rejected_files", keys=(("source_path", "reason"),), not_null=("source_path", "reason")
 )
 
-articles_schema = make_schema_check(RAW_ARTICLES, pool=POOL)
+articles_schema = make_schema_check(RAW_ARTICLES, pool=POOL, name="raw_articles_schema")
 rejected_files_schema = make_schema_check(RAW_REJECTED_FILES, pool=POOL)
 
 

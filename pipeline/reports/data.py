@@ -8,12 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
 from pipeline.db import fetch_frame
+
+
+@contextmanager
+def own_cursor(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of the caller's connection: same database, but the caller's pending results (duckdb 2
+    refuses new work on a connection with an unfinished execute()) and ours never collide."""
+    cur = con.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:

@@ -329,6 +329,11 @@ def _legend_section() -> str:
 
 def render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, map_dpi: int = 80, timeline_dpi: int = 100) -> Path:
     """Write `out_dir/index.html` (self-contained) and return its path."""
+    with data.own_cursor(con) as cur:
+        return _render_report(cur, out_dir, map_dpi=map_dpi, timeline_dpi=timeline_dpi)
+
+
+def _render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, map_dpi: int, timeline_dpi: int) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     days, order, cells = timeline_grid(con)

@@ -37,10 +37,11 @@ class LabelRequest:
 
 
 def place_labels(ax: Axes, requests: list[LabelRequest], *, fontsize: float = 7.0, always: int = 0,
-                 text_kwargs: dict | None = None) -> tuple[list, list[int]]:
+                 text_kwargs: dict | None = None, avoid: list | None = None) -> tuple[list, list[int]]:
     """Place labels in request order (callers sort by importance). The first `always` labels are
-    drawn even when every position overlaps (at the least-overlapping one). Returns the text
-    artists and the indices of requests left unlabelled."""
+    drawn even when every position overlaps (at the least-overlapping one); `avoid` lists artists
+    already drawn (e.g. region names) that labels should not cover. Returns the text artists and
+    the indices of requests left unlabelled."""
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     ax.apply_aspect()
@@ -51,7 +52,7 @@ def place_labels(ax: Axes, requests: list[LabelRequest], *, fontsize: float = 7.
         cx, cy = ax.transData.transform((r.x, r.y))
         rad = r.marker_radius_pt * px_per_pt
         obstacles.append(Bbox.from_extents(cx - rad, cy - rad, cx + rad, cy + rad))
-    placed: list[Bbox] = []
+    placed: list[Bbox] = [a.get_window_extent(renderer) for a in (avoid or [])]
     artists, skipped = [], []
     candidates = [(dx, dy, False) for dx, dy in _NEAR] + [
         (dx * s, dy * s, True) for s in _FAR_SCALE for dx, dy in _NEAR

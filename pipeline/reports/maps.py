@@ -15,7 +15,6 @@ import duckdb
 import polars as pl
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib import patheffects
 
 from pipeline.reports import data
 from pipeline.reports.labels import LabelRequest, place_labels
@@ -27,7 +26,9 @@ _SIZES = {"city": 110, "town": 70, "military_site": 70, "airport": 70, "governor
 _DEFAULT_SIZE = 45
 _MIN_SPAN_DEG = 0.35
 _NOTE_LIMIT = 25
-_HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+# A translucent box rather than a stroke path effect: path effects turn SVG text into outlines,
+# which would make the SVG's labels unsearchable.
+_LABEL_BOX = {"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.75}
 
 
 def _extent(lats: list[float], lons: list[float]) -> tuple[float, float, float, float]:
@@ -79,12 +80,11 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
     y0, y1 = ax.get_ylim()
 
     # Governorate names sit under everything else, as orientation only.
-    n_gov = 0
+    gov_labels = []
     for g in governorates.iter_rows(named=True):
         if x0 <= g["lon"] <= x1 and y0 <= g["lat"] <= y1:
-            ax.text(g["lon"], g["lat"], str(g["name"]).upper(), fontsize=10, color="#b9b2a0",
-                    ha="center", va="center", zorder=1, fontweight="bold", alpha=0.9)
-            n_gov += 1
+            gov_labels.append(ax.text(g["lon"], g["lat"], str(g["name"]).upper(), fontsize=10, color="#b9b2a0",
+                    ha="center", va="center", zorder=1, fontweight="bold", alpha=0.9))
 
     # Weaker states first, so confirmed and disputed markers end up on top.
     order = {"carried": 0, "baseline": 1, "claimed": 2, "reported": 3, "confirmed": 4, "disputed": 5}
@@ -108,7 +108,7 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
         for r in ranked
     ]
     _, skipped = place_labels(ax, requests, fontsize=7.5, always=min(len(requests), 12),
-                              text_kwargs={"path_effects": _HALO, "color": "#111111"})
+                              text_kwargs={"bbox": _LABEL_BOX, "color": "#111111"}, avoid=gov_labels)
     unlabelled = [ranked[i]["name"] for i in skipped]
 
     when = day.isoformat() if day else "no control data"
@@ -166,7 +166,7 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
         "unmapped_place_ids": [r["place_id"] for r in unmapped],
         "unlabelled": unlabelled,
         "sides": dict(sorted(counts.items())),
-        "n_governorate_labels": n_gov,
+        "n_governorate_labels": len(gov_labels),
     }
     return fig, meta
 
@@ -189,8 +189,8 @@ def render_control_map(con: duckdb.DuckDBPyConnection, day: dt.date | None, out_
 
     With `thumbnail_dpi`, the meta also carries `thumbnail_png` (bytes) for previews.
     """
-    with style():
-        fig, meta = control_map_figure(con, day)
+    with style(), data.own_cursor(con) as cur:
+        fig, meta = control_map_figure(cur, day)
         save(fig, out_png=Path(out_png), out_svg=Path(out_svg), dpi=dpi)
         if thumbnail_dpi:
             meta["thumbnail_png"] = png_bytes(fig, thumbnail_dpi)

@@ -10,7 +10,6 @@ import matplotlib
 
 matplotlib.use("Agg", force=True)  # never a GUI or a network-backed backend, also on a desktop
 
-import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -55,4 +54,4 @@ def png_bytes(fig: Figure, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["plt", "style", "new_figure", "save", "png_bytes"]
+__all__ = ["style", "new_figure", "save", "png_bytes"]

@@ -141,8 +141,8 @@ def timeline_figure(con: duckdb.DuckDBPyConnection):
 def render_timeline(con: duckdb.DuckDBPyConnection, out_png: Path, *, out_svg: Path | None = None,
                     dpi: int = 150, thumbnail_dpi: int | None = None) -> dict:
     """Write the place-by-day control timeline (PNG, optionally SVG); return what it shows."""
-    with style():
-        fig, meta = timeline_figure(con)
+    with style(), data.own_cursor(con) as cur:
+        fig, meta = timeline_figure(cur)
         save(fig, out_png=Path(out_png), out_svg=Path(out_svg) if out_svg else None, dpi=dpi)
         if thumbnail_dpi:
             meta["thumbnail_png"] = png_bytes(fig, thumbnail_dpi)

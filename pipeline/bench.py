@@ -1,0 +1,596 @@
+"""Benchmark: a synthetic corpus built from the seeds, timed through the whole Dagster job.
+
+    python -m pipeline.bench --articles 2000 [--json] [--workdir DIR] [--n-process K] [--batch-size B]
+
+Measured in one process (see docs/performance.md for targets and findings):
+  floor        the bare spaCy model (spacy.load, no Frontline components) over the same cleaned
+               texts with nlp.pipe, same batch size and n_process
+  pipeline     the Dagster job from raw files to marts, in process, cold doc cache
+  incremental  one new article added to the built corpus, whole job again (one doc parsed)
+  rules_only   the job again with the doc cache warm, as after a rule change (no doc parsed)
+  sql          build_marts alone on the built warehouse
+  peak RSS     of this process and its children (sampled), and getrusage's maxima
+
+The corpus is deterministic for a given --seed: article i is the same whatever N is, so the
+incremental step adds article N. Variants substitute places, actors, dates and weekdays (shifted
+together with the sidecar date) and numbers, drop, borrow and locally reorder paragraphs, and
+spread articles over many publishers (so the clean layer's per-publisher boilerplate detection
+does not strip whole paragraphs as page furniture). No two texts are identical, so neither the
+doc cache nor exact dedup can shortcut the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS_DIR = ROOT / "seeds"
+DATA_DIR = Path(__file__).resolve().parent / "reference" / "data"
+
+PUBLISHERS = [
+    "North Press Agency", "The Syrian Observer", "Mon Diaries", "Enab Baladi", "Syria Direct",
+    "Levant Monitor", "Middle East Eye", "The New Arab", "Asharq Al-Awsat", "Al-Monitor",
+    "Hawar News Agency", "Syria TV", "Orient News", "Zaman al-Wasl", "Kurdistan 24", "Rudaw",
+    "Daily Sabah", "Anadolu Agency", "Al Mayadeen", "Al Arabiya", "Arab News", "The National",
+    "Middle East Monitor", "Levant24", "Syrian Arab News Agency", "Al-Watan Online", "Step News",
+    "Jusoor Post", "Damascus Dispatch", "Idlib Herald", "Aleppo Today", "Euphrates Post",
+    "Hama Observer", "Orontes Weekly", "Desert Wire", "Northern Front Report",
+]  # fmt: skip
+MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+]  # fmt: skip
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+POPULATED = {"city", "town", "village", "neighbourhood"}
+SITES = {"military_site", "airport", "mountain", "plain", "road"}
+ARMED_KINDS = {"armed_group", "coalition", "state_force", "militia", "air_force"}
+
+_MONTH_RE = "|".join(MONTHS)
+# Dates first, so their day numbers are shifted as dates rather than scaled as counts.
+_DATE_DM = rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)? (?P<m1>{_MONTH_RE})\b(?: (?P<y1>\d{{4}}))?"
+_DATE_MD = rf"\b(?P<m2>{_MONTH_RE}) (?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:, (?P<y2>\d{{4}}))?"
+_NUMBER = r"(?<![\w.,/-])(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?![\w/]|[.,]\d)"
+_WEEKDAY = rf"\b(?P<wd>{'|'.join(WEEKDAYS)})\b"
+_TOKENS = re.compile("|".join([_DATE_DM, _DATE_MD, _WEEKDAY, _NUMBER]))
+
+
+def _ascii_names(row: dict) -> list[str]:
+    names = [row["name"], *(row.get("aliases") or "").split("|")]
+    return [n.strip() for n in names if n and n.strip().isascii() and n.strip()[:1].isupper() and len(n.strip()) >= 3]
+
+
+def _alternation(names: list[str]) -> re.Pattern:
+    # Longest first, so "Hayat Tahrir al-Sham" wins over "Tahrir al-Sham" and "Hama" inside "Hama Airport".
+    ordered = sorted(set(names), key=len, reverse=True)
+    return re.compile(r"(?<![\w'’-])(?:" + "|".join(re.escape(n) for n in ordered) + r")(?![\w-])")
+
+
+@dataclass
+class Seed:
+    name: str
+    paragraphs: list[str]
+    published: dt.date
+    blank_lines: bool
+
+
+@dataclass
+class CorpusGenerator:
+    """Deterministic article variants of the seed articles (`article(i)` depends on seed and i only)."""
+
+    seeds_dir: Path = SEEDS_DIR
+    seed: int = 0
+    seeds: list[Seed] = field(default_factory=list, init=False)
+    _span_cache: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for path in sorted(Path(self.seeds_dir).glob("*.txt")):
+            text = path.read_text(encoding="utf-8")
+            sidecar = path.with_suffix(".json")
+            meta = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+            published = dt.date.fromisoformat(meta.get("published") or "2024-12-01")
+            paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
+            self.seeds.append(Seed(path.stem, paragraphs, published, "\n\n" in text))
+        if not self.seeds:
+            raise FileNotFoundError(f"no *.txt seed articles in {self.seeds_dir}")
+        self._load_places()
+        self._load_actors()
+
+    def _load_places(self) -> None:
+        with open(DATA_DIR / "places.csv", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        self.place_of: dict[str, str] = {}
+        self.targets: dict[str, list[str]] = {"populated": [], "site": []}
+        for row in rows:
+            kind = "populated" if row["feature_type"] in POPULATED else "site" if row["feature_type"] in SITES else None
+            if kind is None:
+                continue  # countries and admin units stay, so "Hama province" and "Syria" read right
+            names = _ascii_names(row)
+            for n in names:
+                self.place_of.setdefault(n, kind)
+            if row["name"].isascii():
+                self.targets[kind].append(row["name"])
+        self.place_re = _alternation(list(self.place_of))
+
+    def _load_actors(self) -> None:
+        with open(DATA_DIR / "actors.csv", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        self.actor_of: dict[str, str] = {}
+        self.actors: dict[str, dict] = {}
+        for row in rows:
+            if row["kind"] not in ARMED_KINDS | {"source"}:
+                continue
+            names = _ascii_names(row)
+            if not names:
+                continue
+            acronyms = [n for n in names if n.isupper() and len(n) <= 5]
+            full = [n for n in names if n not in acronyms and not n.startswith("the ")]
+            self.actors[row["actor_id"]] = {
+                "side": row["side"], "kind": "source" if row["kind"] == "source" else "armed",
+                "acronym": acronyms[0] if acronyms else None, "full": full or names,
+            }  # fmt: skip
+            for n in names:
+                self.actor_of.setdefault(n, row["actor_id"])
+        self.actor_re = _alternation(list(self.actor_of))
+
+    # -- one article ---------------------------------------------------------------------------
+
+    def article(self, i: int) -> tuple[str, dict]:
+        rng = random.Random(f"{self.seed}:{i}")
+        base = self.seeds[i % len(self.seeds)]
+        others = [s for s in self.seeds if s is not base]
+        head, body = base.paragraphs[:2], base.paragraphs[2:]
+        body = [p for p in body if rng.random() > 0.12] or body[:1]
+        for _ in range(rng.randint(0, 2)):
+            donor = rng.choice(others) if others else base
+            if len(donor.paragraphs) > 2:
+                body.insert(rng.randint(0, len(body)), rng.choice(donor.paragraphs[2:]))
+        for j in range(len(body) - 1):
+            if rng.random() < 0.25:
+                body[j], body[j + 1] = body[j + 1], body[j]
+        offset = rng.randint(-25, 25)
+        published = base.published + dt.timedelta(days=offset)
+        state = _Substitution(rng, offset, base.published)
+        paragraphs = [self._substitute(p, state) for p in head + body]
+        text = ("\n\n" if base.blank_lines else "\n").join(paragraphs)
+        publisher = rng.choice(PUBLISHERS)
+        meta = {
+            "url": f"https://bench.example/{re.sub(r'[^a-z0-9]+', '-', publisher.lower()).strip('-')}/{i}",
+            "publisher": publisher,
+            "published": published.isoformat(),
+        }
+        return text, meta
+
+    def _spans(self, paragraph: str) -> list[tuple[int, int, str, re.Match]]:
+        """Where a paragraph can change, computed once per seed paragraph (the regexes are large)."""
+        spans = self._span_cache.get(paragraph)
+        if spans is None:
+            taken: list[tuple[int, int, str, re.Match]] = []
+            for kind, pattern in (("place", self.place_re), ("actor", self.actor_re), ("token", _TOKENS)):
+                for m in pattern.finditer(paragraph):
+                    if all(m.end() <= s or m.start() >= e for s, e, _, _ in taken):
+                        taken.append((m.start(), m.end(), kind, m))
+            spans = self._span_cache[paragraph] = sorted(taken, key=lambda t: t[0])
+        return spans
+
+    def _substitute(self, paragraph: str, state: _Substitution) -> str:
+        out, pos = [], 0
+        for start, end, kind, m in self._spans(paragraph):
+            out.append(paragraph[pos:start])
+            if kind == "place":
+                out.append(self._place(m.group(0), state))
+            elif kind == "actor":
+                out.append(self._actor(m.group(0), state))
+            else:
+                out.append(_shift_token(m, state))
+            pos = end
+        out.append(paragraph[pos:])
+        return "".join(out)
+
+    def _place(self, name: str, state: _Substitution) -> str:
+        if name not in state.places:
+            # Keep about a third, so the well-known front-line names stay frequent.
+            keep = state.rng.random() < 0.35
+            state.places[name] = name if keep else state.rng.choice(self.targets[self.place_of[name]])
+        return state.places[name]
+
+    def _actor(self, name: str, state: _Substitution) -> str:
+        actor_id = self.actor_of[name]
+        if actor_id not in state.actors:
+            actor = self.actors[actor_id]
+            same = [a for a, v in self.actors.items() if v["kind"] == actor["kind"] and v["side"] == actor["side"]]
+            anywhere = [a for a, v in self.actors.items() if v["kind"] == actor["kind"]]
+            roll = state.rng.random()
+            state.actors[actor_id] = state.rng.choice([actor_id] if roll < 0.3 else same if roll < 0.9 else anywhere)
+        target_id = state.actors[actor_id]
+        if target_id == actor_id:
+            return name
+        target = self.actors[target_id]
+        # "Hayat Tahrir al-Sham (HTS)" becomes "Syrian National Army (SNA)", not "(Syrian National Army)".
+        if name.isupper() and len(name) <= 5 and target["acronym"]:
+            return target["acronym"]
+        return target["full"][0]
+
+
+@dataclass
+class _Substitution:
+    """One article's choices, so a name maps to the same replacement throughout the article."""
+
+    rng: random.Random
+    offset: int
+    published: dt.date
+    places: dict[str, str] = field(default_factory=dict)
+    actors: dict[str, str] = field(default_factory=dict)
+
+
+def _shift_token(m: re.Match, state: _Substitution) -> str:
+    delta = dt.timedelta(days=state.offset)
+
+    def shifted(day: str, month: str, year: str | None) -> dt.date | None:
+        try:
+            return dt.date(int(year) if year else state.published.year, MONTHS.index(month) + 1, int(day)) + delta
+        except ValueError:
+            return None
+
+    g = m.groupdict()
+    if g["m1"]:
+        d = shifted(g["d1"], g["m1"], g["y1"])
+        return m.group(0) if d is None else f"{d.day} {MONTHS[d.month - 1]}" + (f" {d.year}" if g["y1"] else "")
+    if g["m2"]:
+        d = shifted(g["d2"], g["m2"], g["y2"])
+        return m.group(0) if d is None else f"{MONTHS[d.month - 1]} {d.day}" + (f", {d.year}" if g["y2"] else "")
+    if g["wd"]:
+        # Weekdays move with the date shift, so "on Saturday" stays consistent with the sidecar date.
+        return WEEKDAYS[(WEEKDAYS.index(g["wd"]) + state.offset) % 7]
+    raw = g["num"]
+    value = int(raw.replace(",", ""))
+    if len(raw) == 4 and 1900 <= value <= 2100:
+        return raw  # a year
+    new = max(1, round(value * state.rng.uniform(0.6, 1.6)))
+    return f"{new:,}" if "," in raw else str(new)
+
+
+def write_corpus(out_dir: Path, n: int, *, seed: int = 0, start: int = 0, generator: CorpusGenerator | None = None) -> list[Path]:
+    """Write articles start..start+n-1 as `bench_<i>.txt` + `.json` sidecars; every text distinct."""
+    gen = generator or CorpusGenerator(seed=seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seen = {hashlib.sha256(p.read_bytes()).hexdigest() for p in out_dir.glob("*.txt")}
+    paths = []
+    for i in range(start, start + n):
+        text, meta = gen.article(i)
+        salt = 0
+        while (digest := hashlib.sha256(text.encode()).hexdigest()) in seen:
+            salt += 1  # practically never: regenerate from a salted stream rather than ship a copy
+            text, meta = CorpusGenerator.article(gen, i + 1_000_003 * salt)
+        seen.add(digest)
+        path = out_dir / f"bench_{i:06d}.txt"
+        path.write_text(text, encoding="utf-8")
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# -- measurement helpers ------------------------------------------------------------------------
+
+
+class PeakRss:
+    """Samples the RSS of this process plus all its children (spaCy's n_process workers)."""
+
+    def __init__(self, interval_s: float = 0.05):
+        import psutil
+
+        self._proc = psutil.Process()
+        self._interval = interval_s
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> int:
+        import psutil
+
+        total = 0
+        procs = [self._proc]
+        with contextlib.suppress(psutil.Error):
+            procs += self._proc.children(recursive=True)
+        for p in procs:
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_info().rss
+        self.peak = max(self.peak, total)
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.sample()
+
+    def __enter__(self) -> PeakRss:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+@contextlib.contextmanager
+def _profiled(profile_dir: Path | None, name: str):
+    if profile_dir is None:
+        yield
+        return
+    try:
+        from pyinstrument import Profiler
+    except ImportError as exc:  # a developer tool, not a project dependency
+        raise SystemExit("--profile needs pyinstrument: .venv/bin/pip install 'pyinstrument>=5,<6'") from exc
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        (profile_dir / f"{name}.txt").write_text(profiler.output_text(unicode=True, show_all=False))
+        (profile_dir / f"{name}.html").write_text(profiler.output_html())
+
+
+@dataclass
+class JobRun:
+    seconds: float
+    success: bool
+    docs_parsed: int | None
+    docs: int | None
+    tokens: int | None
+    nlp_seconds: float | None
+    steps: dict[str, float]
+    failed_checks: list[str]
+
+
+def run_job(resources: dict) -> JobRun:
+    """The whole job (every asset and check) in process on an ephemeral instance."""
+    import dagster as dg
+
+    from pipeline.definitions import defs
+
+    started = time.perf_counter()
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = dg.materialize(
+            [*defs.assets, *defs.asset_checks], resources=resources, instance=instance, raise_on_error=False
+        )
+    seconds = time.perf_counter() - started
+    meta = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path == ["nlp", "entity_mentions"]:
+            meta = {k: v.value for k, v in mat.metadata.items()}
+    steps: dict[str, float] = {}
+    starts: dict[str, float] = {}
+    for event in result.all_events:
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = event.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
+            steps[event.step_key] = round(event.timestamp - starts[event.step_key], 3)
+    failed = [
+        f"{c.asset_key.to_user_string()}:{c.check_name}"
+        for c in result.get_asset_check_evaluations()
+        if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    return JobRun(
+        seconds=seconds,
+        success=result.success,
+        docs_parsed=meta.get("docs_parsed"),
+        docs=meta.get("docs"),
+        tokens=meta.get("tokens"),
+        nlp_seconds=meta.get("seconds"),
+        steps=steps,
+        failed_checks=failed,
+    )
+
+
+def floor(texts: list[str], model_name: str, batch_size: int, n_process: int) -> tuple[float, int]:
+    """The bare model over the texts: the cost no Frontline change can remove."""
+    import spacy
+
+    nlp = spacy.load(model_name)
+    started = time.perf_counter()
+    n_tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process))
+    return time.perf_counter() - started, n_tokens
+
+
+def cleaned_texts(seeds_dir: Path) -> tuple[list[str], float]:
+    """The cleaned English bodies the nlp asset parses, computed as the raw and clean assets do."""
+    from pipeline.text.corpus import clean_rows, raw_rows
+    from pipeline.text.reading import read_corpus
+
+    started = time.perf_counter()
+    records, _ = read_corpus(seeds_dir)
+    articles, _ = clean_rows(raw_rows(records))
+    texts = [a["body_text"] for a in articles if a.get("is_english", True) and a.get("body_text")]
+    return texts, time.perf_counter() - started
+
+
+def _maxrss_mb(who: int) -> float:
+    # ru_maxrss is KiB on Linux; RUSAGE_CHILDREN is the largest single waited-for child, not a sum.
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+# -- the benchmark -------------------------------------------------------------------------------
+
+
+def run_benchmark(
+    articles: int,
+    workdir: Path,
+    *,
+    n_process: int = 1,
+    batch_size: int = 64,
+    seed: int = 0,
+    model_name: str | None = None,
+    profile_dir: Path | None = None,
+    log=print,
+) -> dict:
+    from pipeline.resources import DEFAULT_MODEL, NlpModel, SeedsConfig, Warehouse
+
+    model_name = model_name or os.environ.get("FRONTLINE_SPACY_MODEL", DEFAULT_MODEL)
+    workdir = Path(workdir)
+    seeds_dir, cache_dir, database = workdir / "seeds", workdir / "cache", workdir / "frontline.duckdb"
+    for stale in (seeds_dir, cache_dir, workdir / "reports"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in workdir.glob("frontline.duckdb*"):
+        stale.unlink()
+    resources = {
+        "warehouse": Warehouse(database=str(database)),
+        "seeds": SeedsConfig(seeds_dir=str(seeds_dir)),
+        "nlp_model": NlpModel(model_name=model_name, batch_size=batch_size, n_process=n_process, cache_dir=str(cache_dir)),
+    }
+    out: dict = {"articles": articles, "n_process": n_process, "batch_size": batch_size, "model": model_name}
+
+    with PeakRss() as rss:
+        t = time.perf_counter()
+        generator = CorpusGenerator(seed=seed)
+        write_corpus(seeds_dir, articles, generator=generator)
+        out["corpus_s"] = round(time.perf_counter() - t, 3)
+        out["corpus_mb"] = round(sum(p.stat().st_size for p in seeds_dir.iterdir()) / 2**20, 2)
+        log(f"corpus: {articles} articles ({out['corpus_mb']} MB) in {out['corpus_s']:.1f}s -> {seeds_dir}")
+
+        texts, out["clean_s"] = cleaned_texts(seeds_dir)
+        out["clean_s"] = round(out["clean_s"], 3)
+        out["words"] = sum(len(t.split()) for t in texts)
+        log(f"read+clean alone: {out['clean_s']:.1f}s")
+
+        out["floor_s"], out["floor_tokens"] = floor(texts, model_name, batch_size, n_process)
+        out["rss_after_floor_mb"] = round(rss.sample() / 2**20, 1)
+        log(f"(a) floor: {out['floor_s']:.1f}s, {out['floor_tokens']} tokens")
+        del texts
+
+        with _profiled(profile_dir, "pipeline"):
+            full = run_job(resources)
+        if not full.success:
+            raise RuntimeError("the Dagster job failed on the benchmark corpus; run it alone to see why")
+        out["pipeline_s"], out["pipeline_steps"] = full.seconds, full.steps
+        out["pipeline_docs_parsed"], out["tokens"] = full.docs_parsed, full.tokens
+        out["nlp_step_s"] = full.nlp_seconds
+        out["failed_checks"] = full.failed_checks
+        out["rss_after_pipeline_mb"] = round(rss.sample() / 2**20, 1)
+        log(f"(b) pipeline: {full.seconds:.1f}s ({full.docs_parsed} docs parsed)")
+
+        t = time.perf_counter()
+        from pipeline.marts import build_marts
+        from pipeline.resources import Warehouse as _W
+
+        with _W(database=str(database)).write() as con:
+            t = time.perf_counter()
+            build_marts(con)
+            out["sql_s"] = time.perf_counter() - t
+        log(f"(f) sql: {out['sql_s']:.2f}s")
+
+        write_corpus(seeds_dir, 1, start=articles, generator=generator)
+        with _profiled(profile_dir, "incremental"):
+            inc = run_job(resources)
+        out["incremental_s"], out["incremental_docs_parsed"], out["incremental_steps"] = inc.seconds, inc.docs_parsed, inc.steps
+        log(f"(d) incremental: {inc.seconds:.1f}s ({inc.docs_parsed} docs parsed)")
+
+        with _profiled(profile_dir, "rules_only"):
+            rules = run_job(resources)
+        if rules.docs_parsed != 0:
+            raise AssertionError(f"a rerun with a warm doc cache parsed {rules.docs_parsed} docs; expected 0")
+        out["rules_only_s"], out["rules_only_steps"] = rules.seconds, rules.steps
+        log(f"(e) rules only: {rules.seconds:.1f}s (0 docs parsed)")
+
+    out["peak_rss_mb"] = round(rss.peak / 2**20, 1)
+    out["maxrss_self_mb"] = round(_maxrss_mb(resource.RUSAGE_SELF), 1)
+    out["maxrss_children_mb"] = round(_maxrss_mb(resource.RUSAGE_CHILDREN), 1)
+    out["ratio"] = out["pipeline_s"] / out["floor_s"] if out["floor_s"] else float("inf")
+    out["speedup_rules_only"] = out["pipeline_s"] / out["rules_only_s"] if out["rules_only_s"] else float("inf")
+    out["floor_tokens_per_s"] = out["floor_tokens"] / out["floor_s"] if out["floor_s"] else None
+    out["pipeline_tokens_per_s"] = (out["tokens"] or 0) / out["pipeline_s"]
+    out["pipeline_articles_per_s"] = articles / out["pipeline_s"]
+    for key, value in list(out.items()):
+        if isinstance(value, float):
+            out[key] = round(value, 3)
+    return out
+
+
+TARGETS = [
+    ("(a) floor: bare model, nlp.pipe", "floor_s", "s", None),
+    ("(b) pipeline: raw files -> marts", "pipeline_s", "s", None),
+    ("(c) ratio b/a", "ratio", "x", "<= 1.25"),
+    ("(d) +1 article, whole job", "incremental_s", "s", "< 10 s"),
+    ("(e) rules only (warm cache)", "rules_only_s", "s", ">= 10x faster than (b)"),
+    ("(f) SQL marts alone", "sql_s", "s", "< 5 s"),
+    ("(g) peak RSS incl. children", "peak_rss_mb", "MB", "< 2048 MB at N=10,000"),
+]
+
+
+def format_table(r: dict) -> str:
+    lines = [
+        f"Frontline benchmark: {r['articles']} articles, {r['words']:,} words, model {r['model']}, "
+        f"batch_size {r['batch_size']}, n_process {r['n_process']}, {os.cpu_count()} CPUs",
+        f"{'measure':<36} {'value':>10}  target",
+    ]
+    for label, key, unit, target in TARGETS:
+        lines.append(f"{label:<36} {r[key]:>9.2f}{unit:<2} {target or ''}")
+    lines += [
+        f"{'(e) speed-up over (b)':<36} {r['speedup_rules_only']:>9.1f}x",
+        f"{'floor tokens/s':<36} {r['floor_tokens_per_s'] or 0:>10,.0f}",
+        f"{'pipeline tokens/s':<36} {r['pipeline_tokens_per_s']:>10,.0f}",
+        f"{'pipeline articles/s':<36} {r['pipeline_articles_per_s']:>10.1f}",
+        f"{'read+clean alone':<36} {r['clean_s']:>9.2f}s",
+        f"{'nlp step (parse + rules)':<36} {r['nlp_step_s'] or 0:>9.2f}s",
+        "pipeline steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r["pipeline_steps"].items(), key=lambda kv: -kv[1])[:8]),
+        "incremental steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r["incremental_steps"].items(), key=lambda kv: -kv[1])[:6]),
+    ]
+    if r["failed_checks"]:
+        lines.append("failed ERROR checks on the synthetic corpus: " + ", ".join(r["failed_checks"]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=200, help="corpus size N (default 200)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument("--workdir", type=Path, help="where corpus, warehouse and cache go (default: a temp dir, removed)")
+    parser.add_argument("--n-process", type=int, default=1, help="nlp.pipe worker processes (floor and pipeline)")
+    parser.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size (floor and pipeline)")
+    parser.add_argument("--seed", type=int, default=0, help="corpus random seed")
+    parser.add_argument("--model", default=None, help="spaCy model (default: FRONTLINE_SPACY_MODEL or the project default)")
+    parser.add_argument("--profile", type=Path, help="write pyinstrument profiles of (b), (d), (e) into this folder")
+    args = parser.parse_args(argv)
+    if args.articles < 1:
+        parser.error("--articles must be at least 1")
+
+    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    temp = None
+    if args.workdir is None:
+        temp = tempfile.TemporaryDirectory(prefix="frontline-bench-")
+        workdir = Path(temp.name)
+    else:
+        workdir = args.workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run_benchmark(
+            args.articles, workdir, n_process=args.n_process, batch_size=args.batch_size, seed=args.seed,
+            model_name=args.model, profile_dir=args.profile, log=log,
+        )
+    finally:
+        if temp is not None:
+            temp.cleanup()
+    print(json.dumps(result, default=str) if args.json else format_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
