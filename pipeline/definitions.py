@@ -4,6 +4,12 @@
 import dagster as dg
 
 from pipeline.assets import clean, nlp, raw, reference, reports, warehouse
+from pipeline.automation import (
+    all_assets_job,
+    make_automation_sensor,
+    make_daily_schedule,
+    make_seeds_sensor,
+)
 from pipeline.checks import clean as clean_checks
 from pipeline.checks import nlp as nlp_checks
 from pipeline.checks import raw as raw_checks
@@ -13,14 +19,13 @@ from pipeline.resources import NlpModel, SeedsConfig, Warehouse
 all_assets = dg.load_assets_from_modules([raw, clean, reference, nlp, warehouse, reports])
 all_checks = dg.load_asset_checks_from_modules([raw_checks, clean_checks, nlp_checks, warehouse_checks])
 
-frontline_all = dg.define_asset_job(
-    "frontline_all", selection=dg.AssetSelection.all(), description="Materialise every layer from seeds/ to the marts."
-)
 
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
-    jobs=[frontline_all],
+    jobs=[all_assets_job],
+    sensors=[make_seeds_sensor(all_assets_job), make_automation_sensor()],
+    schedules=[make_daily_schedule(all_assets_job)],
     resources={
         "warehouse": Warehouse(),
         "seeds": SeedsConfig(),

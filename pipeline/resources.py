@@ -87,17 +87,25 @@ class Warehouse(dg.ConfigurableResource):
         default="v1.5.0",
         description="Storage format written, so DuckDB 1.5 CLIs (the newest on the package index) open the file.",
     )
+    attach_sql: str = Field(
+        default_factory=lambda: os.environ.get("FRONTLINE_WAREHOUSE_ATTACH_SQL", ""),
+        description="SQL run after each connect (e.g. ATTACH a DuckLake with a Postgres catalog and USE it).",
+    )
     lock_retries: int = Field(default=8, description="Retries when another process holds the file.")
     lock_backoff_s: float = Field(default=0.25, description="First retry delay; doubles each retry (max 8 s).")
 
+    @property
+    def is_local_file(self) -> bool:
+        return self.database != ":memory:" and not self.database.startswith(("md:", "motherduck:", "ducklake:"))
+
     def _config(self) -> dict:
-        if self.database.startswith(("md:", "motherduck:")):
+        if not self.is_local_file:
             return {}
         return {"storage_compatibility_version": self.storage_compatibility_version}
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        if read_only and not Path(self.database).exists():
+        if read_only and self.is_local_file and not Path(self.database).exists():
             # A read-only open of a missing file fails with an unhelpful message; make it specific.
             raise FileNotFoundError(f"No warehouse at {self.database}: materialise the raw assets first.")
         con = connect_with_retry(
@@ -108,6 +116,8 @@ class Warehouse(dg.ConfigurableResource):
             backoff_s=self.lock_backoff_s,
         )
         try:
+            if self.attach_sql:
+                con.execute(self.attach_sql)
             yield con
         finally:
             con.close()

@@ -22,6 +22,13 @@ def column_schema(table: str) -> dg.TableSchema:
     )
 
 
+def downstream_condition() -> dg.AutomationCondition:
+    # Imported lazily: automation.py builds jobs and sensors, assets only need the condition.
+    from pipeline.automation import automation_condition
+
+    return automation_condition()
+
+
 def spec(table: str, description: str, deps: list | None = None, kinds: set[str] | None = None, **kwargs) -> dg.AssetSpec:
     schema, name = table.split(".")
     metadata = {"dagster/column_schema": column_schema(table)} if table in TABLES else {}
@@ -34,6 +41,7 @@ def spec(table: str, description: str, deps: list | None = None, kinds: set[str]
         kinds=kinds or {"duckdb", "polars"},
         owners=OWNERS,
         metadata=metadata,
+        automation_condition=downstream_condition() if deps else None,
         **kwargs,
     )
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import dagster as dg
 
-from pipeline.assets.common import OWNERS, POOL, markdown_preview
+from pipeline.assets.common import OWNERS, POOL, downstream_condition, markdown_preview
 from pipeline.marts import MART_TABLES, build_marts
 from pipeline.db import fetch_frame
 from pipeline.resources import Warehouse
@@ -38,6 +38,7 @@ class MartsConfig(dg.Config):
         dg.AssetSpec(
             key=["warehouse", name], description=text, deps=_UPSTREAM, group_name="warehouse",
             kinds={"duckdb", "sql"}, owners=OWNERS, metadata={"dagster/table_name": f"warehouse.{name}"},
+            automation_condition=downstream_condition(),
         )
         for name, text in MARTS.items()
     ],
