@@ -68,39 +68,80 @@ def _find_all(hay: str, needle: str) -> list[int]:
     return out
 
 
+def _squash(s: str) -> tuple[str, list[int]]:
+    """`s` with typographic variants mapped and whitespace runs collapsed to one space, plus the
+    index in `s` of every kept character (cleaning re-flows blank lines and spaces)."""
+    out, idx, prev_space = [], [], False
+    for i, ch in enumerate(_norm(s)):
+        if ch.isspace():
+            if prev_space:
+                continue
+            ch, prev_space = " ", True
+        else:
+            prev_space = False
+        out.append(ch)
+        idx.append(i)
+    return "".join(out), idx
+
+
+def _unique(hay: str, needle: str) -> int | None:
+    hits = _find_all(hay, needle)
+    return hits[0] if len(hits) == 1 else None
+
+
 def locate_occurrence(body: str, text: str, occurrence: int, raw: str | None = None) -> tuple[int, int] | None:
     """Char span in `body` of the `occurrence`-th (1-based) occurrence of `text`.
 
-    Gold counts occurrences in the raw article. When cleaning dropped or changed text so that
-    counts differ between raw and body, the occurrence is re-anchored by its raw context."""
-    nb, nt = _norm(body), _norm(text)
-    hits = _find_all(nb, nt)
+    Gold counts occurrences in the raw article. When cleaning dropped text (boilerplate, teaser
+    headings) so that counts differ between raw and body, the occurrence is re-anchored by its raw
+    context; an occurrence inside dropped text gives None."""
+    b, bidx = _squash(body)
+    t = _squash(text)[0]
+    if not t:
+        return None
+    hits = _find_all(b, t)
+    pos: int | None = None
     if raw is not None:
-        nr = _norm(raw)
-        raw_hits = _find_all(nr, nt)
-        if len(raw_hits) != len(hits) and 0 < occurrence <= len(raw_hits):
-            pos = raw_hits[occurrence - 1]
-            for width in (60, 40, 25, 15, 8):
-                left = nr[max(0, pos - width):pos]
-                right = nr[pos + len(nt):pos + len(nt) + width]
-                anchored = _find_all(nb, left + nt + right)
-                if len(anchored) == 1:
-                    start = anchored[0] + len(left)
-                    return start, start + len(nt)
-    if not hits:
-        hits = _find_all(nb.lower(), nt.lower())
-    if 0 < occurrence <= len(hits):
-        start = hits[occurrence - 1]
-        return start, start + len(nt)
-    return None
+        r = _squash(raw)[0]
+        raw_hits = _find_all(r, t)
+        if not 0 < occurrence <= len(raw_hits):
+            return None
+        if len(raw_hits) == len(hits):
+            pos = hits[occurrence - 1]
+        else:
+            rp = raw_hits[occurrence - 1]
+            for width in (40, 25, 15, 8):
+                left, right = r[max(0, rp - width):rp], r[rp + len(t):rp + len(t) + width]
+                for lft, rgt in ((left, right), ("", right), (left, "")):
+                    if not (lft or rgt):
+                        continue
+                    at = _unique(b, lft + t + rgt)
+                    if at is not None:
+                        pos = at + len(lft)
+                        break
+                if pos is not None:
+                    break
+    else:
+        if not hits:
+            hits = _find_all(b.lower(), t.lower())
+        if 0 < occurrence <= len(hits):
+            pos = hits[occurrence - 1]
+    if pos is None:
+        return None
+    return bidx[pos], bidx[pos + len(t) - 1] + 1
+
+
+def occurs_in(raw: str | None, text: str, occurrence: int = 1) -> bool:
+    return raw is not None and len(_find_all(_squash(raw)[0], _squash(text)[0])) >= occurrence
 
 
 def locate_substring(body: str, sub: str) -> int | None:
-    nb, ns = _norm(body), _norm(sub)
-    i = nb.find(ns)
+    b, bidx = _squash(body)
+    t = _squash(sub)[0]
+    i = b.find(t)
     if i == -1:
-        i = nb.lower().find(ns.lower())
-    return None if i == -1 else i
+        i = b.lower().find(t.lower())
+    return None if i == -1 else bidx[i]
 
 
 def sentence_at(sentences: pl.DataFrame, article_id: str, pos: int) -> int | None:
@@ -187,12 +228,13 @@ class Report:
     misses: list[dict] = field(default_factory=list)
     false_positives: list[dict] = field(default_factory=list)
     wrong: list[dict] = field(default_factory=list)  # matched but with a wrong attribute
-    unlocated: list[dict] = field(default_factory=list)  # gold rows that could not be found in body_text
+    unlocated: list[dict] = field(default_factory=list)  # gold rows not found in body_text: scored as misses
+    outside_body: list[dict] = field(default_factory=list)  # gold rows in raw text that cleaning dropped: not scored
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "scores": {k: v.as_dict() for k, v in self.scores.items()},
                 "misses": self.misses, "false_positives": self.false_positives,
-                "wrong": self.wrong, "unlocated": self.unlocated}
+                "wrong": self.wrong, "unlocated": self.unlocated, "outside_body": self.outside_body}
 
 
 def _bodies(articles: pl.DataFrame) -> dict[str, str]:
@@ -221,7 +263,8 @@ def score_entities(gold: list[dict], articles: pl.DataFrame, mentions: pl.DataFr
             continue
         span = locate_occurrence(bodies[aid], g["text"], int(g.get("occurrence", 1)), raw_texts.get(aid))
         if span is None:
-            rep.unlocated.append(g)
+            in_raw = occurs_in(raw_texts.get(aid), g["text"], int(g.get("occurrence", 1)))
+            (rep.outside_body if in_raw else rep.unlocated).append(g)
             continue
         gold_spans.append({**g, "start_char": span[0], "end_char": span[1],
                            "gold_id": g.get("place_id") if g["label"] == "PLACE" else g.get("actor_id")})
@@ -284,8 +327,9 @@ def _context(body: str, start: int, end: int, width: int = 50) -> str:
 # claims and figures
 
 def _gold_sentence_ids(gold: list[dict], articles: pl.DataFrame, sentences: pl.DataFrame,
-                       rep: Report) -> list[dict]:
+                       rep: Report, raw_texts: dict[str, str] | None = None) -> list[dict]:
     bodies = _bodies(articles)
+    raw_texts = raw_texts or {}
     out = []
     for g in gold:
         aid = g["article_id"]
@@ -294,7 +338,8 @@ def _gold_sentence_ids(gold: list[dict], articles: pl.DataFrame, sentences: pl.D
         pos = locate_substring(bodies[aid], g["sentence"])
         sid = None if pos is None else sentence_at(sentences, aid, pos)
         if sid is None:
-            rep.unlocated.append(g)
+            (rep.outside_body if pos is None and occurs_in(raw_texts.get(aid), g["sentence"])
+             else rep.unlocated).append(g)
             continue
         out.append({**g, "sentence_id": sid})
     return out
@@ -307,12 +352,12 @@ def _as_date_str(v) -> str | None:
 
 
 def score_claims(gold: list[dict], articles: pl.DataFrame, sentences: pl.DataFrame,
-                 claims: pl.DataFrame) -> Report:
+                 claims: pl.DataFrame, raw_texts: dict[str, str] | None = None) -> Report:
     """Claims match on (article, sentence, event family, place_id); P/R per family and overall,
     then exact event, side, date and certainty accuracy on the matched pairs."""
     rep = Report("claims")
     evaluated = set(articles["article_id"].to_list())
-    gs = _gold_sentence_ids(gold, articles, sentences, rep)
+    gs = _gold_sentence_ids(gold, articles, sentences, rep, raw_texts)
     ps = [p for p in _rows(claims) if p["article_id"] in evaluated and event_family(p["event"])]
     # Exact-event pairs first, so "captured X" and "withdrew X" in one sentence pair correctly.
     pairs = []
@@ -387,12 +432,12 @@ def _close(a, b) -> bool:
 
 
 def score_figures(gold: list[dict], articles: pl.DataFrame, sentences: pl.DataFrame,
-                  figures: pl.DataFrame) -> Report:
+                  figures: pl.DataFrame, raw_texts: dict[str, str] | None = None) -> Report:
     """Figures match on (article, sentence, metric, value_best); then low/high/qualifier and
     side accuracy on the matched pairs."""
     rep = Report("figures")
     evaluated = set(articles["article_id"].to_list())
-    gs = _gold_sentence_ids(gold, articles, sentences, rep)
+    gs = _gold_sentence_ids(gold, articles, sentences, rep, raw_texts)
     ps = [p for p in _rows(figures) if p["article_id"] in evaluated]
     used_p, matched = set(), []
     unmatched_g = []
@@ -453,7 +498,8 @@ def format_report(rep: Report, max_items: int = 200) -> str:
         lines.append(f"{'':28} {'acc':>6}   correct/n")
         for k, v in ratios.items():
             lines.append(f"{k:28} {_fmt(v.value)}   {v.ok}/{v.n}")
-    for title, items in (("unlocated gold rows", rep.unlocated), ("misses (gold not predicted)", rep.misses),
+    for title, items in (("gold rows in text that cleaning dropped (not scored)", rep.outside_body),
+                         ("unlocated gold rows (scored as misses)", rep.unlocated), ("misses (gold not predicted)", rep.misses),
                          ("false positives", rep.false_positives), ("matched, wrong attribute", rep.wrong)):
         if not items:
             continue
@@ -492,14 +538,14 @@ def evaluate(kind: str, seeds_dir: Path, gold_dir: Path, model_name: str | None 
     res = result if result is not None else analyse(seeds_dir, model_name)
     kinds = ["entities", "claims", "figures"] if kind == "all" else [kind]
     reports = []
+    raw = read_raw_texts(seeds_dir, res.articles["article_id"].to_list())
     for k in kinds:
         if k == "entities":
-            raw = read_raw_texts(seeds_dir, res.articles["article_id"].to_list())
             reports.append(score_entities(gold["entities"], res.articles, res.mentions, raw))
         elif k == "claims":
-            reports.append(score_claims(gold["claims"], res.articles, res.sentences, res.claims))
+            reports.append(score_claims(gold["claims"], res.articles, res.sentences, res.claims, raw))
         elif k == "figures":
-            reports.append(score_figures(gold["figures"], res.articles, res.sentences, res.figures))
+            reports.append(score_figures(gold["figures"], res.articles, res.sentences, res.figures, raw))
     return reports
 
 

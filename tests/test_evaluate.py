@@ -254,3 +254,19 @@ def test_cli_json_with_injected_result(tmp_path, capsys, monkeypatch):
     out = json.loads(capsys.readouterr().out)
     assert [r["kind"] for r in out] == ["entities", "claims", "figures"]
     assert out[1]["scores"]["all"]["f1"] == 1.0
+
+
+def test_mention_in_text_dropped_by_cleaning_is_not_scored():
+    raw = "Hama falls\nRelated: the future of Syria\nRebels took Hama.\n\n\nSyria is at war. Read more at Syria Today."
+    body = "Hama falls\n\nRebels took Hama.\n\nSyria is at war."
+    arts = pl.DataFrame({"article_id": ["x"], "body_text": [body]})
+    gold = [{"article_id": "x", "text": "Syria", "occurrence": n, "label": "PLACE", "place_id": "syria"}
+            for n in (1, 2, 3)]
+    s = body.index("Syria")
+    preds = pl.DataFrame([{"article_id": "x", "sentence_id": 2, "start_char": s, "end_char": s + 5, "text": "Syria",
+                           "label": "PLACE", "entity_id": "syria", "resolution": "exact"}])
+    rep = ev.score_entities(gold, arts, preds, raw_texts={"x": raw})
+    assert rep.scores["place_mentions"].f1 == 1.0
+    assert [g["occurrence"] for g in rep.outside_body] == [1, 3]
+    # the second raw occurrence is re-anchored across the re-flowed blank lines
+    assert ev.locate_occurrence(body, "Syria", 2, raw=raw) == (s, s + 5)

@@ -79,7 +79,7 @@ class Assessment:
 
 def _clause_head(tok: Token) -> Token:
     t = tok
-    while t.pos_ not in ("VERB", "AUX") and t.head is not t:
+    while t.pos_ not in ("VERB", "AUX") and t.head.i != t.i:
         t = t.head
     return t
 
@@ -90,9 +90,9 @@ def _clause_chain(trigger: Token) -> list[Token]:
     clauses so a "could" in the main clause does not leak into "rebels who captured X"."""
     chain = [trigger]
     t = trigger
-    while t.head is not t:
+    while t.head.i != t.i:
         dep = t.dep_
-        if t.pos_ in ("VERB", "AUX") or t is not trigger and t.pos_ not in ("NOUN", "PROPN", "ADP"):
+        if t.pos_ in ("VERB", "AUX") or t.i != trigger.i and t.pos_ not in ("NOUN", "PROPN", "ADP"):
             if dep not in ("xcomp", "conj", "pcomp", "acl", "auxpass", "aux", "prep", "pobj",
                            "dobj", "acomp"):
                 break
@@ -165,7 +165,7 @@ def find_source(trigger: Token) -> tuple[Span | None, Token | None, str]:
                 return doc[o.left_edge.i : _phrase_end(o)], None, "according"
     # a reporting verb above the trigger ("SANA reported that …", "X told Y that …")
     for a in [trigger, *trigger.ancestors]:
-        if a is not trigger and a.lemma_.lower() in REPORT_VERBS and a.pos_ in ("VERB", "AUX"):
+        if a.i != trigger.i and a.lemma_.lower() in REPORT_VERBS and a.pos_ in ("VERB", "AUX"):
             return _verb_source(a)
     # a parenthetical reporting verb ("…, the army said.") hanging off the trigger's clause
     head = _clause_head(trigger)
@@ -241,7 +241,7 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
             elif c.dep_ == "amod" and cl in UNVERIFIED_ADJ:
                 found.add("unverified")
                 out.cues.append(c.text)
-        if t is not trigger:
+        if t.i != trigger.i:
             if lem in HYPOTHETICAL_GOVERNORS and t.i < trigger.i:
                 found.add("hypothetical")
                 out.cues.append(t.text)

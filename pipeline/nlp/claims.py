@@ -588,7 +588,7 @@ class _Extractor:
             out_of = prep.lower_ in ("of", "from") and (
                 verb.lower_ == "out" or any(c.lower_ == "out" for c in verb.children)
             )
-            while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+            while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
                 verb = verb.head
             if verb.lemma_.lower() in ("remain", "stay", "be", "keep", "lie"):
                 return  # a state, not an event

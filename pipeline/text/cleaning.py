@@ -272,6 +272,7 @@ _STARTERS = {
     "there", "after", "before", "when", "while", "as", "some", "many", "most", "other", "if",
     "for", "since", "officials", "earlier", "later", "last", "yesterday", "today",
 }  # fmt: skip
+_LOOK = 200  # characters examined either side of a candidate sentence boundary
 _BOUNDARY_RE = re.compile(r"(?:[.!?]+|…)[\"'”’»)\]]*(?=\s)")
 
 
@@ -292,13 +293,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             nxt += 1
         if nxt >= n:
             break
-        rest = text[nxt:]
-        head = rest.lstrip(_OPENERS)
+        # Bounded windows around the boundary: slicing to the end (or from the start) of the
+        # paragraph at every full stop made one very long line quadratic (minutes for 3 MB).
+        head = text[nxt : nxt + _LOOK].lstrip(_OPENERS)
         if not head or not (head[0].isupper() or head[0].isdigit() or not head[0].isascii() and head[0].isalpha() and not head[0].islower()):
             continue
         punct = m.group(0)
         if punct.startswith(".") and len(punct.rstrip(_CLOSERS)) == 1 and punct == ".":
-            before = re.search(r"(\S+)$", text[: m.start()])
+            before = re.search(r"(\S+)$", text[max(0, m.start() - _LOOK) : m.start()])
             token = before.group(1).lstrip(_OPENERS) if before else ""
             low = token.lower()
             next_word = re.match(r"[\w’'-]+", head)

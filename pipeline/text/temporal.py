@@ -212,7 +212,7 @@ def _date_spans(sent):
 def _clause_head(tok):
     """The nearest verbal (or sentence-root) ancestor-or-self of a token."""
     t = tok
-    while t.head is not t:
+    while t.head.i != t.i:
         if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod",):
             return t
         t = t.head
