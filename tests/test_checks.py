@@ -397,6 +397,14 @@ def test_claims_provenance(mini):
                  "sentence missing", "empty span")
 
 
+def test_claims_provenance_flags_evidence_that_runs_into_the_paragraph_break(mini):
+    # a spaCy sentence span keeps its trailing whitespace token; the evidence must not
+    mini.plant("update nlp.claims c set start_char = s.start_char, end_char = s.end_char + 1 from clean.sentences s "
+               "where c.claim_id = 'c2' and s.article_id = c.article_id and s.sentence_id = c.sentence_id")
+    assert_fails(nlp_checks.claims_provenance(warehouse=mini.wh), "1 offending rows",
+                 "runs past its sentence into whitespace")
+
+
 def test_figures_provenance(mini):
     mini.plant("update nlp.figures set sentence_id = 0 where figure_id = 'f1'",
                "update nlp.figures set article_id = 'a9' where figure_id = 'f3'")

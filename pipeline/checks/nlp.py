@@ -48,7 +48,10 @@ def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
                case when a.article_id is null then 'article missing'
                     when s.sentence_id is null then 'sentence missing'
                     when x.end_char <= x.start_char then 'empty span'
-                    when trim(substr(a.body_text, x.start_char + 1, x.end_char - x.start_char)) = '' then 'blank evidence'
+                    when regexp_full_match(substr(a.body_text, x.start_char + 1, x.end_char - x.start_char), '\\s*') then 'blank evidence'
+                    when x.start_char >= s.start_char and x.end_char > s.end_char
+                         and regexp_full_match(substr(a.body_text, s.end_char + 1, x.end_char - s.end_char), '\\s*')
+                        then 'runs past its sentence into whitespace'
                     else 'outside its sentence' end as problem
         from {table} x
         left join clean.sentences s on s.article_id = x.article_id and s.sentence_id = x.sentence_id
@@ -56,7 +59,7 @@ def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
         where a.article_id is null or s.sentence_id is null
            or x.start_char is null or x.end_char is null or x.end_char <= x.start_char
            or x.start_char < s.start_char or x.end_char > s.end_char or s.end_char > length(a.body_text)
-           or trim(substr(a.body_text, x.start_char + 1, x.end_char - x.start_char)) = ''
+           or regexp_full_match(substr(a.body_text, x.start_char + 1, x.end_char - x.start_char), '\\s*')
     """
 
 

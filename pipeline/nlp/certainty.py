@@ -11,9 +11,10 @@ so "SOHR said rebels could take Homs" is hypothetical (with attribution "SOHR"),
 denied that rebels had entered Hama" is denied. `attribution_text` is reported whatever wins.
 
 A source that is a party to the fighting (its ACTOR span has a fighting side, or the phrase names
-one: "opposition media outlets", "the Ministry of Defense") makes a statement `claimed` when it is
-in that party's interest, and `attributed` when it is an admission against interest (the army
-confirming its own withdrawal), because such admissions are what analysts treat as reliable.
+one: "opposition media outlets", "the Ministry of Defense") makes a statement `claimed`, also when
+it confirms its own setback; a neutral or unnamed source ("SOHR said", "local reports indicate",
+"were reported to have", "reportedly") makes it `attributed`; `unverified` needs the text to say
+so (unverified, unconfirmed, allegedly).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ FIGHTING_SIDES = {"opposition", "government", "sdf", "isis", "israel", "turkey",
 _PARTY_WORDS = [
     (re.compile(r"\b(opposition|rebels?|insurgents?|factions?|militants?|jihadists?|hts|"
                 r"tahrir|sna|fighters? loyal to the opposition)\b", re.I), "opposition"),
+    (re.compile(r"\bsyrian (?:and russian )?(?:air ?forces?|warplanes|jets|aircraft)\b", re.I),
+     "government"),
     (re.compile(r"\b(government|regime|army|military|ministry|armed forces|general command|"
                 r"defen[cs]e|troops|pro-government|loyalists?)\b", re.I), "government"),
     (re.compile(r"\b(sdf|kurdish-led|ypg)\b", re.I), "sdf"),
@@ -84,23 +87,37 @@ def _clause_head(tok: Token) -> Token:
     return t
 
 
-def _clause_chain(trigger: Token) -> list[Token]:
-    """The trigger, its clause head and the heads it is a complement or conjunct of
-    ("threatens to [capture]", "aims to oust and [reclaim]"), stopping at relative/adverbial
-    clauses so a "could" in the main clause does not leak into "rebels who captured X"."""
-    chain = [trigger]
+def _clause_chain(trigger: Token) -> tuple[list[Token], list[Token]]:
+    """(clause, governors) of a trigger.
+
+    clause: the trigger and the verbs it is a complement or conjunct of ("threatens to
+    [capture]", "aims to oust and [reclaim]"); their aux/neg/mark children hedge the statement.
+    It stops at relative and adverbial clauses so the "could" of a main clause does not leak into
+    "rebels who captured X could …". A noun trigger's clause is the noun alone.
+    governors: the words above the trigger up to the first reporting verb (or, for a noun, up to
+    its first verb): "efforts to [capture]", "the prospect of [clashes]", "attack … repelled".
+    """
+    clause = [trigger]
+    governors: list[Token] = []
+    is_noun = trigger.pos_ not in ("VERB", "AUX")
     t = trigger
+    in_clause = not is_noun
     while t.head.i != t.i:
         dep = t.dep_
-        if t.pos_ in ("VERB", "AUX") or t.i != trigger.i and t.pos_ not in ("NOUN", "PROPN", "ADP"):
-            if dep not in ("xcomp", "conj", "pcomp", "acl", "auxpass", "aux", "prep", "pobj",
-                           "dobj", "acomp"):
-                break
-        t = t.head
-        chain.append(t)
-        if t.lemma_.lower() in REPORT_VERBS:
+        if dep not in ("xcomp", "conj", "pcomp", "acl", "prep", "pobj", "dobj", "acomp",
+                       "nsubj", "nsubjpass", "compound", "amod", "appos", "advcl"):
             break
-    return chain
+        if dep in ("nsubj", "nsubjpass", "advcl") and not is_noun:
+            break
+        t = t.head
+        if in_clause and dep in ("xcomp", "conj") and t.pos_ in ("VERB", "AUX"):
+            clause.append(t)
+        else:
+            in_clause = False
+        governors.append(t)
+        if t.lemma_.lower() in REPORT_VERBS or (is_noun and t.pos_ in ("VERB", "AUX")):
+            break
+    return clause, governors
 
 
 def _span_text(tok: Token) -> str:
@@ -166,6 +183,9 @@ def find_source(trigger: Token) -> tuple[Span | None, Token | None, str]:
     # a reporting verb above the trigger ("SANA reported that …", "X told Y that …")
     for a in [trigger, *trigger.ancestors]:
         if a.i != trigger.i and a.lemma_.lower() in REPORT_VERBS and a.pos_ in ("VERB", "AUX"):
+            subj = _subject_of(a)
+            if subj is not None and subj.left_edge.i <= trigger.i <= subj.right_edge.i:
+                return None, a, "passive"  # "25 fighters (were) reported killed": no source
             return _verb_source(a)
     # a parenthetical reporting verb ("…, the army said.") hanging off the trigger's clause
     head = _clause_head(trigger)
@@ -195,7 +215,7 @@ def _verb_source(verb: Token) -> tuple[Span | None, Token | None, str]:
         agent = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
         if agent:
             return doc[agent[0].left_edge.i : _phrase_end(agent[0])], verb, "verb"
-        if is_passive or subj is not None:
+        if is_passive:
             return None, verb, "passive"
         return None, verb, ""
     span = doc[subj.left_edge.i : _phrase_end(subj)]
@@ -213,20 +233,19 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
     sources; figures pass neither and get `claimed` for any party source.
     """
     out = Assessment()
-    chain = _clause_chain(trigger)
-    # A noun trigger is hedged by the verb that governs it ("a takeover of Hama would pose …").
-    if trigger.pos_ in ("NOUN", "PROPN", "NUM"):
-        gov = _clause_head(trigger)
-        if gov not in chain:
-            chain.append(gov)
+    chain, governors = _clause_chain(trigger)
     found: set[str] = set()
-
+    # A noun trigger is hedged by the modal of the verb it is an argument of ("a takeover of Hama
+    # would pose …"), not by that verb's negation ("has not issued a statement on its retreat").
+    if trigger.pos_ not in ("VERB", "AUX") and trigger.dep_ in ("nsubj", "nsubjpass", "dobj"):
+        for c in trigger.head.children:
+            if (c.dep_ == "aux" and c.lower_ in MODALS) or (c.dep_ == "mark" and c.lower_ in ("if", "unless")):
+                found.add("hypothetical")
+                out.cues.append(c.text)
     for t in chain:
-        lem = t.lemma_.lower()
         for c in t.children:
             cl = c.lemma_.lower()
             if c.dep_ in ("aux", "auxpass") and (cl in MODALS or c.lower_ in MODALS):
-                # "will" of reported future is still not a fact; "can't" / "couldn't" is negation
                 found.add("hypothetical")
                 out.cues.append(c.text)
             elif c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether", "once"):
@@ -236,18 +255,23 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
                 found.add("negated")
                 out.cues.append(c.text)
             elif cl in HEDGE_ADVERBS and c.dep_ in ("advmod", "npadvmod"):
-                found.add("unverified")
+                found.add("attributed" if cl == "reportedly" else "unverified")
                 out.cues.append(c.text)
             elif c.dep_ == "amod" and cl in UNVERIFIED_ADJ:
                 found.add("unverified")
                 out.cues.append(c.text)
-        if t.i != trigger.i:
-            if lem in HYPOTHETICAL_GOVERNORS and t.i < trigger.i:
-                found.add("hypothetical")
-                out.cues.append(t.text)
-            if lem in ATTEMPT_GOVERNORS and (t.i < trigger.i or lem in ("repel", "repulse", "thwart", "foil")):
-                out.attempted = True
-                out.cues.append(t.text)
+    for t in governors:
+        lem = t.lemma_.lower()
+        if lem in HYPOTHETICAL_GOVERNORS and t.i < trigger.i:
+            found.add("hypothetical")
+            out.cues.append(t.text)
+        if lem in ATTEMPT_GOVERNORS and (t.i < trigger.i or lem in ("repel", "repulse", "thwart", "foil")):
+            out.attempted = True
+            out.cues.append(t.text)
+        if t.pos_ in ("VERB", "AUX") and lem in ATTEMPT_GOVERNORS:
+            for c in t.children:  # "tried but could not take", "will try to take"
+                if c.dep_ == "aux" and c.lower_ in MODALS:
+                    found.add("hypothetical")
     if out.attempted:
         # "failed to take Hama": the attempt is a fact; its success is what is negated
         found.discard("negated")
@@ -259,30 +283,32 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
             found.add("denied")
             out.cues.append(a.text)
         if al in VAGUE_SOURCE_NOUNS and a.pos_ == "NOUN":
-            found.add("unverified")
+            found.add("attributed")
             out.cues.append(a.text)
         for c in a.children:
             if c.dep_ == "amod" and c.lemma_.lower() in UNVERIFIED_ADJ:
                 found.add("unverified")
                 out.cues.append(c.text)
             if c.lemma_.lower() in HEDGE_ADVERBS and c.dep_ == "advmod":
-                found.add("unverified")
+                found.add("attributed" if c.lower_ == "reportedly" else "unverified")
                 out.cues.append(c.text)
     # "reported killed", "were reported to have withdrawn": a report with no source
     for c in trigger.children:
         if c.lower_ == "reported" and c.dep_ in ("amod", "acl", "advmod"):
-            found.add("unverified")
+            found.add("attributed")
             out.cues.append(c.text)
     if trigger.head.lower_ == "reported" and trigger.dep_ in ("acl", "oprd", "xcomp", "ccomp") \
             and not any(c.dep_ == "nsubj" for c in trigger.head.children):
-        found.add("unverified")
+        found.add("attributed")
 
     span, verb, kind = find_source(trigger)
     if span is not None:
         out.attribution_text = span.text
         out.source_side = source_side(span)
     if kind in ("vague", "passive"):
-        found.add("unverified")
+        # unnamed reports ("local reports indicate", "were reported to have") are attributed;
+        # only an explicit unverified/unconfirmed/allegedly makes a statement unverified
+        found.add("attributed")
     elif kind in ("verb", "according") and span is not None:
         if verb is not None and verb.lemma_.lower() in CLAIM_VERBS:
             found.add("claimed")
@@ -298,7 +324,6 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
 
 
 def _party_certainty(source: str, event: str | None, side: str | None) -> str:
-    if event is None or side in (None, "unknown"):
-        return "claimed"
-    favourable = (event in GAIN_EVENTS and side == source) or (event == "withdrew" and side != source)
-    return "claimed" if favourable else "attributed"
+    # A party's word is a claim whether it boasts of a gain or confirms its own setback (the
+    # gold convention, docs/accuracy.md): both are one camp's account.
+    return "claimed"

@@ -365,6 +365,70 @@ def _related_link_score(line: str, other_text_stems: Counter) -> int:
     return score
 
 
+
+# --------------------------------------------------------------------------------------------
+# HTML saved as text ("Save page as" a .txt, or a scraper's JSONL `content` field with markup)
+
+_HTML_START_RE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
+_HTML_CLOSE_TAG_RE = re.compile(
+    r"</(?:p|div|span|a|b|i|em|strong|h[1-6]|li|ul|ol|table|tr|td|section|article|body|head|title|script|style)\s*>",
+    re.I,
+)
+# Page furniture whose text is never article prose.
+_HTML_SKIP = {"script", "style", "head", "nav", "header", "footer", "aside", "noscript", "template", "form",
+              "button", "select", "svg", "iframe", "object", "figure"}  # fmt: skip
+_HTML_BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr", "table",
+               "section", "article", "main", "blockquote", "pre", "hr", "dd", "dt", "dl", "body",
+               "figcaption", "time", "address"}  # fmt: skip
+_HTML_VOID = {"br", "hr", "img", "meta", "link", "input", "wbr", "source", "area", "base", "col", "embed"}
+
+
+def looks_like_html(text: str) -> bool:
+    """A whole HTML page, or a fragment with several closing tags (plain prose has none)."""
+    if _HTML_START_RE.match(text[:4096]):
+        return True
+    return len(_HTML_CLOSE_TAG_RE.findall(text[:200_000])) >= 3
+
+
+def html_to_text(markup: str) -> str:
+    """The readable text of an HTML page: block elements become paragraphs, entities are decoded,
+    scripts, styles and page furniture (head, nav, header, footer, aside, forms) are dropped."""
+    from html.parser import HTMLParser
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self.skip: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in _HTML_VOID:
+                if tag in _HTML_BLOCK and not self.skip:
+                    self.parts.append("\n\n")
+                return
+            if tag in _HTML_SKIP:
+                self.skip.append(tag)
+            elif tag in _HTML_BLOCK and not self.skip:
+                self.parts.append("\n\n")
+
+        def handle_endtag(self, tag):
+            if tag in _HTML_SKIP and tag in self.skip:
+                while self.skip and self.skip.pop() != tag:
+                    pass
+            elif tag in _HTML_BLOCK and not self.skip:
+                self.parts.append("\n\n")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(re.sub(r"\s+", " ", data))
+
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    paragraphs = (p.strip() for p in "".join(parser.parts).split("\n\n"))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 # --------------------------------------------------------------------------------------------
 # The cleaner
 
@@ -400,9 +464,13 @@ def clean_article(
 ) -> CleanedArticle:
     meta = meta or {}
     repeated = publisher_repeated_lines or set()
+    boilerplate: list[dict] = []
+    if looks_like_html(raw_text):
+        # Offsets refer to body_text, so the markup goes before anything else is computed.
+        raw_text = html_to_text(raw_text)
+        boilerplate.append({"rule": "html_markup", "text": "HTML tags, scripts and page furniture removed"})
     text = normalise_text(raw_text)
     raw_lines = text.split("\n")
-    boilerplate: list[dict] = []
 
     # 1. Lines with their blank-line context.
     lines: list[tuple[str, bool]] = []  # (text, preceded_by_blank)

@@ -33,13 +33,19 @@ def raw_rows(
         seen.add(r.article_id)
         row = {k: v for k, v in asdict(r).items()}
         row["status"] = "active"
-        row["ingested_at"] = previous.get(key, {}).get("ingested_at") or now
+        row["ingested_at"] = _utc(previous.get(key, {}).get("ingested_at")) or now
         rows.append(row)
     for (article_id, _sha), old in sorted(previous.items()):
         if article_id not in seen and old.get("status") in ("active", "removed"):
-            rows.append({**old, "status": "removed"})
+            rows.append({**old, "status": "removed", "ingested_at": _utc(old.get("ingested_at"))})
             seen.add(article_id)
     return rows
+
+
+def _utc(ts: dt.datetime | None) -> dt.datetime | None:
+    # Timestamps read back from DuckDB carry its session zone (Etc/UTC); polars refuses a column
+    # that mixes them with new datetime.timezone.utc values, so a run that adds one file failed.
+    return ts.astimezone(dt.timezone.utc) if isinstance(ts, dt.datetime) and ts.tzinfo else ts
 
 
 def rejected_rows(
@@ -53,7 +59,7 @@ def rejected_rows(
         {
             "source_path": r.source_path,
             "reason": r.reason,
-            "detected_at": previous.get((r.source_path, r.reason)) or now,
+            "detected_at": _utc(previous.get((r.source_path, r.reason))) or now,
         }
         for r in rejections
     ]

@@ -33,6 +33,9 @@ URL_FIELDS = ("url", "link", "source_url", "canonical_url")
 PUBLISHER_FIELDS = ("publisher", "source", "source_name", "site_name", "hostname", "source_domain")
 
 BINARY_SNIFF_BYTES = 8192
+# spaCy refuses longer texts (Language.max_length) and one such record would fail the whole NLP
+# step; anything this long is a dump or a concatenated feed, not one article.
+MAX_ARTICLE_CHARS = 1_000_000
 
 
 @dataclass
@@ -132,6 +135,13 @@ def decode_bytes(data: bytes) -> _Decoded:
         return _Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    lenient = data.decode("utf-8", errors="replace")
+    n_bad = lenient.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    n_good = sum(1 for ch in lenient if ord(ch) > 0x7F and ch != "\ufffd")
+    if n_good > n_bad:
+        # Valid multi-byte UTF-8 outnumbers the broken sequences: a UTF-8 file with a few corrupt
+        # bytes (a truncated copy, a bad paste). A legacy reading would garble every good accent.
+        return _Decoded(lenient, f"utf-8 ({n_bad} invalid sequences replaced)")
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data))
@@ -143,6 +153,11 @@ def decode_bytes(data: bytes) -> _Decoded:
     best = matches[0]
     best_text = str(best)
     western = _cp1252_if_western(data)
+    mostly_ascii = sum(1 for b in data if b > 0x7F) <= 0.05 * len(data)
+    if western is not None and mostly_ascii:
+        # English with a few legacy accents or quotes: the detector guesses wildly on so little
+        # evidence (cp1006 turned two stray bytes of an English text into Arabic letters).
+        return _Decoded(western, "cp1252")
     if western is not None and _mostly_latin(best_text):
         return _Decoded(western, "cp1252")
     return _Decoded(best_text, best.encoding)
@@ -318,6 +333,9 @@ def read_corpus(seeds_dir: Path, max_bytes: int = 20_000_000) -> tuple[list[RawR
             rejections.append(Rejection(relpath, f"empty_file: {size:,} bytes of whitespace only"))
             continue
         if suffix == ".txt":
+            if len(text) > MAX_ARTICLE_CHARS:
+                rejections.append(Rejection(relpath, _too_long(len(text))))
+                continue
             rec = RawRecord(
                 article_id=stem_rel,
                 source_path=relpath,
@@ -332,6 +350,10 @@ def read_corpus(seeds_dir: Path, max_bytes: int = 20_000_000) -> tuple[list[RawR
         else:
             records.extend(_read_jsonl(relpath, stem_rel, text, decoded.encoding, rejections))
     return records, rejections
+
+
+def _too_long(n_chars: int) -> str:
+    return f"too_long: {n_chars:,} characters > max {MAX_ARTICLE_CHARS:,} for one article"
 
 
 def _read_sidecar(root: Path, relpath: str, stem_rel: str, relpaths: set[str], rec: RawRecord, rej: list[Rejection]):
@@ -404,6 +426,9 @@ def _read_jsonl(relpath: str, stem_rel: str, text: str, encoding: str, rej: list
         if not body.strip():
             rej.append(Rejection(relpath, f"empty_text: line {lineno} field {key!r} is blank", line=lineno))
             continue
+        if len(body) > MAX_ARTICLE_CHARS:
+            rej.append(Rejection(relpath, f"{_too_long(len(body))} (line {lineno})", line=lineno))
+            continue
         rec = RawRecord(
             article_id=f"{stem_rel}#{lineno}",
             source_path=relpath,
@@ -419,4 +444,6 @@ def _read_jsonl(relpath: str, stem_rel: str, text: str, encoding: str, rej: list
     return out
 
 
-__all__ = ["RawRecord", "Rejection", "read_corpus", "decode_bytes", "IGNORED_NAMES", "IGNORED_STEMS"]
+__all__ = [
+    "RawRecord", "Rejection", "read_corpus", "decode_bytes", "IGNORED_NAMES", "IGNORED_STEMS", "MAX_ARTICLE_CHARS",
+]  # fmt: skip

@@ -13,7 +13,7 @@ News text dates events relative to the day it is published ("on Thursday", "yest
   put it more than 90 days after publication (a December article citing "Jan. 3");
 - week-level vagueness ("earlier this week", "this week", "in recent days", "last week") gets
   precision `week` and the last day of the window as `event_date` (the day by which the event had
-  happened, which is what control tracking needs);
+  happened, which is what control tracking needs): "earlier this week" = publication − 1;
 - a month ("in November", "last month") gets precision `month` and the first day of that month;
 - a bare year ("in 2015") gets no event_date (precision `unknown`) but its year is kept so
   callers can flag the statement as historical;
@@ -149,7 +149,9 @@ def parse_date_expression(text: str, published: dt.date | None) -> DateRef | Non
             d = _weekday_on_or_before(published, WEEKDAYS[g["wd"].lower()])
             return DateRef(d, "day", matched, None, kind)
         if kind == "this_week":
-            return DateRef(published, "week", matched, None, kind)
+            # "earlier this week" excludes the day of publication; other windows include it
+            d = published - dt.timedelta(days=1) if matched.lower().startswith("earlier") else published
+            return DateRef(d, "week", matched, None, kind)
         if kind == "last_week":
             # the Sunday that ends the previous Monday-to-Sunday week
             d = published - dt.timedelta(days=published.weekday() + 1)
@@ -225,12 +227,15 @@ def _ancestors_and_self(tok):
 
 
 def _in_since_phrase(span) -> bool:
+    """True for a date inside "since …" ("since 2011", "since the war began in 2011"): it
+    measures a duration up to now, it does not date the statement."""
     for a in _ancestors_and_self(span.root):
-        if a.lower_ in _SINCE_LEMMAS:
+        if a.lower_ in _SINCE_LEMMAS or any(c.lower_ in _SINCE_LEMMAS and c.dep_ in ("mark", "prep")
+                                            for c in a.children):
             return True
-        if a.dep_ in ("ROOT",):
+        if a.pos_ in ("VERB", "AUX") and a.dep_ not in ("pcomp", "advcl"):
             break
-    return any(t.lower_ == "since" for t in span.doc[max(span.start - 4, span.sent.start) : span.start])
+    return False
 
 
 def governing_date(trigger, published: dt.date | None, *, sent=None) -> DateRef | None:
@@ -259,6 +264,20 @@ def governing_date(trigger, published: dt.date | None, *, sent=None) -> DateRef 
         if best is None or rank < best[0]:
             best = (rank, ref)
     return best[1] if best else None
+
+
+def sentence_date(sent, published: dt.date | None) -> DateRef | None:
+    """The first current (non-historical, not "since …") date expression of a sentence: an event
+    tied to a dated one in the same sentence takes its date ("captured Hama following the
+    withdrawal … on Thursday")."""
+    for span in sorted(_date_spans(sent), key=lambda s: s.start):
+        if _in_since_phrase(span):
+            continue
+        ref = parse_date_expression(span.text, published)
+        if ref is None or ref.date is None or is_historical(ref, published):
+            continue
+        return ref
+    return None
 
 
 def historical_context(trigger, published: dt.date | None, *, sent=None) -> bool:

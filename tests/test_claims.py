@@ -1,0 +1,200 @@
+"""Claim extraction on sentences written for these tests (other towns, outlets and phrasings
+than the seed articles), through the full pipeline (`nlp` fixture from conftest.py)."""
+
+import datetime as dt
+
+import pytest
+
+from pipeline.nlp.claims import extract_claims
+
+PUB = dt.date(2024, 12, 5)  # a Thursday
+
+
+def run(nlp, text, published=PUB):
+    doc = nlp.make_doc(text)
+    doc._.published = published
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return doc
+
+
+def claims(nlp, text, published=PUB):
+    return extract_claims(run(nlp, text, published))
+
+
+def by_place(cs):
+    return {c.place_id: c for c in cs}
+
+
+def one(cs, place_id, event=None):
+    found = [c for c in cs if c.place_id == place_id and (event is None or c.event == event)]
+    assert found, f"no claim for {place_id}/{event} in {[(c.event, c.place_id) for c in cs]}"
+    return found[0]
+
+
+def test_active_capture_with_actor_side_and_weekday(nlp):
+    cs = claims(nlp, "Rebel fighters stormed Saraqib on Tuesday.")
+    c = one(cs, "saraqib", "captured")
+    assert c.side == "opposition"
+    assert c.extractor == "verb_active"
+    assert c.event_date == dt.date(2024, 12, 3) and c.date_precision == "day"
+    assert c.certainty == "asserted"
+
+
+@pytest.mark.parametrize("verb", ["seized", "overran", "took control of", "liberated"])
+def test_capture_verb_variants(nlp, verb):
+    cs = claims(nlp, f"Opposition factions {verb} Maarat al-Numan.")
+    assert one(cs, "maarrat_al_numan").event == "captured"
+
+
+def test_passive_capture_takes_agent_as_actor(nlp):
+    c = one(claims(nlp, "Saraqib was captured by Hayat Tahrir al-Sham late Wednesday."), "saraqib")
+    assert (c.event, c.side, c.extractor) == ("captured", "opposition", "verb_passive")
+    assert c.actor_id == "hts"
+    assert c.event_date == dt.date(2024, 12, 4)
+
+
+def test_intransitive_fall_to(nlp):
+    c = one(claims(nlp, "Maarat al-Numan fell to the rebels overnight."), "maarrat_al_numan")
+    assert (c.event, c.side, c.extractor) == ("captured", "opposition", "intransitive_fall")
+
+
+def test_nominal_capture_list_of_two_places(nlp):
+    cs = claims(nlp, "The army confirmed the fall of Saraqib and Maarat al-Numan.")
+    assert {c.place_id for c in cs if c.event == "captured"} >= {"saraqib", "maarrat_al_numan"}
+
+
+def test_list_members_each_get_a_claim(nlp):
+    cs = claims(nlp, "HTS fighters overran villages such as Kafr Nabl, Hish and Saraqib.")
+    got = {c.place_id for c in cs if c.event == "captured"}
+    assert {"saraqib"} <= got and len(got) >= 3
+    assert all(c.side == "opposition" for c in cs)
+
+
+def test_pronoun_subject_resolves_to_previous_sentence_actor(nlp):
+    cs = claims(nlp, "Government troops launched a counterattack at dawn. They recaptured Saraqib.")
+    c = one(cs, "saraqib", "recaptured")
+    assert c.side == "government"
+
+
+def test_withdrawal_place_is_from_object_not_destination(nlp):
+    cs = claims(nlp, "Government troops withdrew from Saraqib to positions near Aleppo.")
+    assert one(cs, "saraqib").event == "withdrew"
+    assert one(cs, "saraqib").side == "government"
+    assert not [c for c in cs if c.place_id and "aleppo" in c.place_id]
+
+
+def test_nominal_withdrawal_of_forces(nlp):
+    cs = claims(nlp, "Residents reported the withdrawal of regime forces from Maarat al-Numan.")
+    c = one(cs, "maarrat_al_numan", "withdrew")
+    assert c.side == "government"
+
+
+def test_advance_and_outskirts(nlp):
+    cs = claims(nlp, "Rebel forces reached the outskirts of Saraqib, and pushed towards Aleppo.")
+    assert one(cs, "saraqib").event == "advanced_to"
+
+
+def test_besieged_and_contested_and_airstrike(nlp):
+    cs = claims(nlp, "Government forces encircled Saraqib. Heavy clashes erupted around Maarat al-Numan. "
+                     "Russian warplanes bombed Idlib.")
+    assert one(cs, "saraqib").event == "besieged"
+    assert one(cs, "maarrat_al_numan").event == "contested"
+    air = [c for c in cs if c.event == "airstrike"]
+    assert air and air[0].side == "russia"
+
+
+def test_attempted_failed_to_take(nlp):
+    c = one(claims(nlp, "Rebel fighters failed to take Saraqib after a day of fighting."), "saraqib")
+    assert c.event == "attempted"
+    assert c.extra["intended_event"] == "captured"
+
+
+def test_attribution_according_to_neutral_source(nlp):
+    c = one(claims(nlp, "Rebel fighters captured Saraqib, according to the Syrian Observatory for Human Rights."),
+            "saraqib")
+    assert c.certainty == "attributed"
+    assert "Observatory" in c.attribution_text
+
+
+def test_party_announcement_is_claimed(nlp):
+    c = one(claims(nlp, "HTS announced that its fighters had seized Saraqib."), "saraqib")
+    assert c.certainty == "claimed"
+
+
+def test_party_admission_is_still_claimed(nlp):
+    c = one(claims(nlp, "The Syrian Ministry of Defense said its forces withdrew from Saraqib."), "saraqib")
+    assert c.certainty == "claimed" and c.side == "government"
+
+
+def test_claim_verb(nlp):
+    c = one(claims(nlp, "Pro-government media claim the army recaptured Saraqib."), "saraqib")
+    assert c.certainty == "claimed"
+
+
+@pytest.mark.parametrize(
+    "text, certainty",
+    [
+        ("Rebel fighters could capture Saraqib within days.", "hypothetical"),
+        ("If the rebels take Saraqib, the road to Aleppo is open.", "hypothetical"),
+        ("HTS threatens to storm Saraqib.", "hypothetical"),
+        ("Rebel fighters have not captured Saraqib.", "negated"),
+        ("The army denied that rebels had entered Saraqib.", "denied"),
+        ("Rebel fighters reportedly entered Saraqib.", "attributed"),
+        ("Local reports indicate that the army pulled out of Saraqib.", "attributed"),
+        ("Rebel fighters allegedly entered Saraqib.", "unverified"),
+        ("There were unconfirmed reports of a withdrawal from Saraqib.", "unverified"),
+    ],
+)
+def test_certainty(nlp, text, certainty):
+    assert one(claims(nlp, text), "saraqib").certainty == certainty
+
+
+def test_no_date_uses_publication_week_and_no_publication_is_unknown(nlp):
+    c = one(claims(nlp, "Rebel fighters captured Saraqib."), "saraqib")
+    assert (c.event_date, c.date_precision, c.extra["date_source"]) == (PUB, "week", "publication")
+    c = one(claims(nlp, "Rebel fighters captured Saraqib on Tuesday.", published=None), "saraqib")
+    assert (c.event_date, c.date_precision) == (None, "unknown")
+
+
+def test_historical_event_is_flagged(nlp):
+    c = one(claims(nlp, "Government forces recaptured Saraqib in 2020."), "saraqib")
+    assert c.is_historical
+
+
+def test_since_phrase_does_not_make_current_claim_historical(nlp):
+    cs = claims(nlp, "Rebel fighters captured Saraqib for the first time since the war began in 2011.")
+    assert not one(cs, "saraqib").is_historical
+
+
+def test_evidence_span_is_the_sentence(nlp):
+    text = "Fighting went on. Rebel fighters seized Saraqib on Monday."
+    c = one(claims(nlp, text), "saraqib")
+    assert text[c.start_char:c.end_char] == "Rebel fighters seized Saraqib on Monday."
+
+
+def test_component_sets_doc_claims(nlp):
+    doc = run(nlp, "Rebel fighters seized Saraqib.")
+    assert doc._.claims and doc._.claims[0].place_id == "saraqib"
+
+
+def test_hypothetical_claim_has_no_date(nlp):
+    c = one(claims(nlp, "Rebel fighters could capture Saraqib on Friday."), "saraqib")
+    assert (c.event_date, c.date_precision) == (None, "unknown")
+
+
+def test_event_tied_to_dated_event_takes_its_date(nlp):
+    cs = claims(nlp, "Rebel fighters have captured Saraqib, following the withdrawal of government "
+                     "troops from the town on Tuesday.")
+    assert one(cs, "saraqib", "captured").event_date == dt.date(2024, 12, 3)
+
+
+def test_loss_of_place_is_a_capture_and_implicit_airstrike_is_government(nlp):
+    cs = claims(nlp, "The loss of Saraqib stunned Damascus. Airstrikes on Maarat al-Numan continued.")
+    assert one(cs, "saraqib").event == "captured"
+    assert one(cs, "maarrat_al_numan", "airstrike").side == "government"
+
+
+def test_attack_on_place_repelled_is_attempted(nlp):
+    c = one(claims(nlp, "A rebel attack on Saraqib was repelled by the army."), "saraqib")
+    assert c.event == "attempted"

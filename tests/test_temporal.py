@@ -1,0 +1,51 @@
+import datetime as dt
+
+import pytest
+
+from pipeline.text.temporal import DateRef, is_historical, parse_date_expression, resolve_date
+
+SAT = dt.date(2024, 11, 30)  # a Saturday
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("on Thursday", (dt.date(2024, 11, 28), "day")),
+    ("early Friday", (dt.date(2024, 11, 29), "day")),
+    ("Tuesday night", (dt.date(2024, 11, 26), "day")),
+    ("on Saturday", (dt.date(2024, 11, 30), "day")),           # same day as publication
+    ("since last Saturday", (dt.date(2024, 11, 23), "day")),  # "last" is strictly before
+    ("since last Monday", (dt.date(2024, 11, 25), "day")),
+    ("yesterday", (dt.date(2024, 11, 29), "day")),
+    ("this morning", (SAT, "day")),
+    ("on Nov. 27", (dt.date(2024, 11, 27), "day")),
+    ("Wednesday, 27 November", (dt.date(2024, 11, 27), "day")),
+    ("3 March 2023", (dt.date(2023, 3, 3), "day")),
+    ("earlier this week", (dt.date(2024, 11, 29), "week")),
+    ("this week", (SAT, "week")),
+    ("in recent days", (SAT, "week")),
+    ("last week", (dt.date(2024, 11, 24), "week")),
+    ("last month", (dt.date(2024, 10, 1), "month")),
+    ("in October", (dt.date(2024, 10, 1), "month")),
+])
+def test_resolve_against_publication(text, expected):
+    d, precision, matched = resolve_date(text, SAT)
+    assert (d, precision) == expected
+    assert matched
+
+
+def test_year_inference_crosses_new_year():
+    assert resolve_date("on Dec. 29", dt.date(2025, 1, 3))[0] == dt.date(2024, 12, 29)
+    assert resolve_date("on Dec. 8", dt.date(2024, 11, 30))[0] == dt.date(2024, 12, 8)
+
+
+def test_without_publication_only_absolute_dates_resolve():
+    assert resolve_date("on Thursday", None) == (None, "unknown", "Thursday")
+    assert resolve_date("on 8 December 2024", None)[:2] == (dt.date(2024, 12, 8), "day")
+    assert resolve_date("no date here", None) == (None, "unknown", None)
+
+
+def test_bare_year_is_kept_for_historicity():
+    ref = parse_date_expression("in 1982", SAT)
+    assert ref.date is None and ref.year == 1982
+    assert is_historical(ref, SAT)
+    assert not is_historical(parse_date_expression("on Thursday", SAT), SAT)
+    assert is_historical(DateRef(dt.date(2020, 5, 1), "day", "x"), SAT)
