@@ -20,7 +20,7 @@ def summarise(warehouse: Warehouse) -> dict[str, int]:
         "unresolved place names": "select count(*) from warehouse.unresolved_places",
     }
     with warehouse.connect(read_only=True) as con:
-        return {label: con.execute(sql).fetchone()[0] for label, sql in queries.items()}
+        return {label: con.execute(sql).fetchall()[0][0] for label, sql in queries.items()}
 
 
 def main() -> int:

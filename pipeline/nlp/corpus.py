@@ -70,15 +70,33 @@ def analyse_documents(
         rows.n_docs += 1
         rows.n_tokens += len(doc)
         starts = [start for start, _ in article.sentence_bounds]
+        text = article.body_text
 
         def sentence_of(char: int) -> int | None:
             i = bisect.bisect_right(starts, char) - 1
             return i if i >= 0 else None
 
+        def clamp(row: dict) -> dict:
+            # Evidence is quoted from its sentence: spaCy spans can carry the paragraph break that
+            # trails a sentence, so cut to the clean sentence and drop edge whitespace.
+            sid = sentence_of(row["start_char"])
+            start, end = row["start_char"], row["end_char"]
+            if sid is not None:
+                s_start, s_end = article.sentence_bounds[sid]
+                start, end = max(start, s_start), min(end, s_end)
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            while start < end and text[start].isspace():
+                start += 1
+            row["start_char"], row["end_char"], row["sentence_id"] = start, end, sid
+            if "text" in row:  # mentions quote their own span
+                row["text"] = text[start:end]
+            return row
+
         for ent in doc.ents:
             if ent.label_ not in KEPT_LABELS:
                 continue
-            rows.mentions.append(
+            rows.mentions.append(clamp(
                 {
                     "article_id": article.article_id,
                     "sentence_id": sentence_of(ent.start_char),
@@ -90,7 +108,7 @@ def analyse_documents(
                     "resolution": getattr(ent._, "resolution", None),
                     "resolution_score": getattr(ent._, "resolution_score", None),
                 }
-            )
+            ))
         seen: dict[str, int] = {}
         for claim in doc._.claims or []:
             row = claim.row()
@@ -98,8 +116,7 @@ def analyse_documents(
             seen[base] = seen.get(base, 0) + 1
             row["claim_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
             row["article_id"] = article.article_id
-            row["sentence_id"] = sentence_of(row["start_char"])
-            rows.claims.append(row)
+            rows.claims.append(clamp(row))
         seen = {}
         for figure in doc._.figures or []:
             row = figure.row()
@@ -107,8 +124,7 @@ def analyse_documents(
             seen[base] = seen.get(base, 0) + 1
             row["figure_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
             row["article_id"] = article.article_id
-            row["sentence_id"] = sentence_of(row["start_char"])
-            rows.figures.append(row)
+            rows.figures.append(clamp(row))
     return rows
 
 
