@@ -57,6 +57,7 @@ MONTHS = [
     "October", "November", "December",
 ]  # fmt: skip
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+REPORTS_GROUP = "reports"  # presentation assets downstream of the marts (maps, timeline, HTML)
 POPULATED = {"city", "town", "village", "neighbourhood"}
 SITES = {"military_site", "airport", "mountain", "plain", "road"}
 ARMED_KINDS = {"armed_group", "coalition", "state_force", "militia", "air_force"}
@@ -361,19 +362,28 @@ class JobRun:
     marts_built: bool
 
 
-def run_job(resources: dict, *, checks: bool = True) -> JobRun:
-    """The whole job (every asset and, unless told otherwise, every check) in process on an ephemeral instance."""
+def run_job(resources: dict, *, checks: bool = True, reports: bool = False, only_reports: bool = False) -> JobRun:
+    """The job in process on an ephemeral instance: every asset from raw files to the marts and
+    their checks; with `reports` also the report assets (maps, timeline, HTML) that read the marts."""
     import dagster as dg
 
     from pipeline.definitions import defs
 
+    selection = dg.AssetSelection.all()
+    if only_reports:
+        selection = dg.AssetSelection.groups(REPORTS_GROUP)
+    elif not reports:
+        selection = selection - dg.AssetSelection.groups(REPORTS_GROUP)
+    if not checks:
+        selection = selection.without_checks()
     started = time.perf_counter()
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
-            [*defs.assets, *(defs.asset_checks if checks else [])],
+            [*defs.assets, *defs.asset_checks],
             resources=resources,
             instance=instance,
             raise_on_error=False,
+            selection=selection,
         )
         seconds = time.perf_counter() - started
         logs = instance.all_logs(result.run_id)
@@ -457,6 +467,7 @@ def run_benchmark(
     model_name: str | None = None,
     profile_dir: Path | None = None,
     checks: bool = True,
+    reports: str = "separate",
     log=print,
 ) -> dict:
     from pipeline.resources import DEFAULT_MODEL, NlpModel, SeedsConfig, Warehouse
@@ -475,6 +486,7 @@ def run_benchmark(
     }
     out: dict = {
         "articles": articles, "n_process": n_process, "batch_size": batch_size, "model": model_name, "checks": checks,
+        "reports": reports,
     }  # fmt: skip
 
     with PeakRss() as rss:
@@ -499,7 +511,7 @@ def run_benchmark(
 
         cpu = _cpu_s()
         with _profiled(profile_dir, "pipeline"):
-            full = run_job(resources, checks=checks)
+            full = run_job(resources, checks=checks, reports=reports == "in-job")
         out["pipeline_cpu_s"] = _cpu_s() - cpu
         if not full.marts_built:
             # Blocking checks that fail stop the marts: then (b) would not measure what it claims to.
@@ -528,19 +540,24 @@ def run_benchmark(
         write_corpus(seeds_dir, 1, start=articles, generator=generator)
         cpu = _cpu_s()
         with _profiled(profile_dir, "incremental"):
-            inc = run_job(resources, checks=checks)
+            inc = run_job(resources, checks=checks, reports=reports == "in-job")
         out["incremental_cpu_s"] = _cpu_s() - cpu
         out["incremental_s"], out["incremental_docs_parsed"], out["incremental_steps"] = inc.seconds, inc.docs_parsed, inc.steps
         log(f"(d) incremental: {inc.seconds:.1f}s ({inc.docs_parsed} docs parsed)")
 
         cpu = _cpu_s()
         with _profiled(profile_dir, "rules_only"):
-            rules = run_job(resources, checks=checks)
+            rules = run_job(resources, checks=checks, reports=reports == "in-job")
         out["rules_only_cpu_s"] = _cpu_s() - cpu
         if rules.docs_parsed != 0:
             raise AssertionError(f"a rerun with a warm doc cache parsed {rules.docs_parsed} docs; expected 0")
         out["rules_only_s"], out["rules_only_steps"] = rules.seconds, rules.steps
         log(f"(e) rules only: {rules.seconds:.1f}s (0 docs parsed)")
+
+        if reports == "separate":
+            rep = run_job(resources, checks=checks, only_reports=True)
+            out["reports_s"], out["reports_steps"] = rep.seconds, rep.steps
+            log(f"reports alone (not in b/d/e): {rep.seconds:.1f}s")
 
     out["peak_rss_mb"] = round(rss.peak / 2**20, 1)
     out["maxrss_self_mb"] = round(_maxrss_mb(resource.RUSAGE_SELF), 1)
@@ -572,7 +589,8 @@ def format_table(r: dict) -> str:
     lines = [
         f"Frontline benchmark: {r['articles']} articles, {r['words']:,} words, model {r['model']}, "
         f"batch_size {r['batch_size']}, n_process {r['n_process']}, {os.cpu_count()} CPUs"
-        + ("" if r["checks"] else ", asset checks skipped"),
+        + ("" if r["checks"] else ", asset checks skipped")
+        + (", report assets included" if r["reports"] == "in-job" else ""),
         f"{'measure':<36} {'value':>10}  target",
     ]
     for label, key, unit, target in TARGETS:
@@ -586,6 +604,7 @@ def format_table(r: dict) -> str:
         f"{'pipeline articles/s':<36} {r['pipeline_articles_per_s']:>10.1f}",
         f"{'read+clean alone':<36} {r['clean_s']:>9.2f}s",
         f"{'nlp step (parse + rules)':<36} {r['nlp_step_s'] or 0:>9.2f}s",
+        *([f"{'report assets alone (not in b/d/e)':<36} {r['reports_s']:>9.2f}s"] if "reports_s" in r else []),
         "pipeline steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r["pipeline_steps"].items(), key=lambda kv: -kv[1])[:8]),
         "incremental steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r["incremental_steps"].items(), key=lambda kv: -kv[1])[:6]),
     ]
@@ -604,6 +623,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="corpus random seed")
     parser.add_argument("--model", default=None, help="spaCy model (default: FRONTLINE_SPACY_MODEL or the project default)")
     parser.add_argument("--skip-checks", action="store_true", help="materialise the assets without the asset checks")
+    parser.add_argument("--reports", choices=["separate", "in-job", "skip"], default="separate",
+                        help="the report assets (maps, timeline, HTML): timed once after (e) (default), "
+                        "inside (b), (d) and (e), or not at all")
     parser.add_argument("--profile", type=Path, help="write pyinstrument profiles of (b), (d), (e) into this folder")
     args = parser.parse_args(argv)
     if args.articles < 1:
@@ -620,7 +642,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run_benchmark(
             args.articles, workdir, n_process=args.n_process, batch_size=args.batch_size, seed=args.seed,
-            model_name=args.model, profile_dir=args.profile, checks=not args.skip_checks, log=log,
+            model_name=args.model, profile_dir=args.profile, checks=not args.skip_checks,
+            reports=args.reports, log=log,
         )
     finally:
         if temp is not None:

@@ -134,6 +134,11 @@ class Warehouse(dg.ConfigurableResource):
                 raise
             con.execute("COMMIT")
 
+    def output_dir(self, name: str) -> Path:
+        """Folder for files derived from the warehouse (exports, reports), beside a local file."""
+        base = Path(self.database).parent if self.is_local_file else Path("warehouse")
+        return base / name
+
     def query(self, sql: str, params: list | dict | None = None) -> pl.DataFrame:
         with self.connect() as con:
             return fetch_frame(con, sql, params)

@@ -26,7 +26,7 @@ THUMBNAIL_DPI = 36
 
 
 def reports_dir(warehouse: Warehouse) -> Path:
-    return Path(warehouse.database).parent / "reports"
+    return warehouse.output_dir("reports")
 
 
 def _preview(png: bytes, alt: str) -> dg.MetadataValue:

@@ -8,6 +8,7 @@ import dagster as dg
 from pipeline.assets.common import OWNERS, POOL, downstream_condition, markdown_preview
 from pipeline.marts import MART_TABLES, build_marts
 from pipeline.db import fetch_frame
+from pipeline.exports import export_control_geojson, export_parquet
 from pipeline.resources import Warehouse
 
 MARTS = {
@@ -65,3 +66,30 @@ def warehouse_marts(context: dg.AssetExecutionContext, config: MartsConfig, ware
         if name == "control_daily":
             metadata["latest_control"] = dg.MetadataValue.md(markdown_preview(latest, n=100))
         yield dg.MaterializeResult(asset_key=["warehouse", name], metadata=metadata)
+
+
+@dg.asset(
+    key=["warehouse", "exports"],
+    deps=[["warehouse", name] for name in MARTS],
+    group_name="warehouse",
+    kinds={"duckdb", "parquet", "geojson"},
+    owners=OWNERS,
+    pool=POOL,
+    automation_condition=downstream_condition(),
+    description="Parquet of every mart and GeoJSON of daily control (latest, all days, one file per day), "
+    "under warehouse/exports/, for QGIS, kepler.gl or any Arrow tool.",
+)
+def warehouse_exports(warehouse: Warehouse) -> dg.MaterializeResult:
+    out_dir = warehouse.output_dir("exports")
+    with warehouse.connect(read_only=True) as con:
+        parquet = export_parquet(con, out_dir / "parquet", [f"warehouse.{name}" for name in MARTS])
+        geo = export_control_geojson(con, out_dir / "geojson")
+    return dg.MaterializeResult(
+        metadata={
+            "exports_dir": dg.MetadataValue.path(str(out_dir.resolve())),
+            "parquet_files": dg.MetadataValue.json(sorted(p.name for p in parquet.values())),
+            "geojson_features": geo["n_features"],
+            "geojson_days": geo["n_days"],
+            "latest_day": geo["latest"] or "",
+        }
+    )
