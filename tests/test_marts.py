@@ -301,7 +301,7 @@ def test_baseline_seeds_state_before_first_article(corpus):
     corpus.build()
     days = corpus.daily("hama")
     assert min(days) == D(2024, 11, 26)
-    assert days[D(2024, 11, 26)][:2] == ("government", "baseline")
+    assert days[D(2024, 11, 26)][:2] == ("government", "reported")
     assert days[D(2024, 11, 28)][:2] == ("government", "carried")
     assert days[D(2024, 11, 28)][4] is None  # no event behind a baseline state
     assert days[D(2024, 11, 29)][:2] == ("opposition", "reported")

@@ -34,7 +34,7 @@ CREATE TABLE warehouse.fact_control_event (event_id VARCHAR, place_id VARCHAR, e
     event VARCHAR, side VARCHAR, certainty VARCHAR, n_claims BIGINT, n_articles BIGINT,
     n_publishers BIGINT, claim_ids VARCHAR[]);
 CREATE TABLE warehouse.control_daily (place_id VARCHAR, date DATE, controller_side VARCHAR,
-    status VARCHAR, since_date DATE, evidence_event_id VARCHAR, confidence DOUBLE);
+    status VARCHAR, since_date DATE, evidence_event_id VARCHAR, confidence DOUBLE, basis VARCHAR);
 CREATE TABLE warehouse.control_disputes (place_id VARCHAR, date DATE, sides VARCHAR[],
     claim_ids VARCHAR[], publishers VARCHAR[]);
 CREATE TABLE warehouse.fact_figure (metric VARCHAR, side VARCHAR, place_id VARCHAR,
@@ -97,8 +97,9 @@ def _daily():
     for i, d in enumerate(DAYS[1:]):
         rows.append(("tal_bayda", d, "contested", "disputed" if i == 0 else "carried", DAYS[1], "e2", 0.4))
     # Hama: government baseline, then captured by the opposition on 1 Dec.
-    for d in DAYS[:-1]:
-        rows.append(("hama_city", d, "government", "baseline", DAYS[0], None, 0.9))
+    for i, d in enumerate(DAYS[:-1]):
+        rows.append(("hama_city", d, "government", "reported" if i == 0 else "carried", DAYS[0], None, 0.9,
+                     "baseline"))
     rows.append(("hama_city", DAYS[-1], "opposition", "reported", DAYS[-1], "e5", 0.7))
     # Qala Base: a government claim.
     for i, d in enumerate(DAYS[2:]):
@@ -109,7 +110,7 @@ def _daily():
         rows.append(("east_hill", d, "sdf", "reported" if d == DAYS[1] else "carried", DAYS[1], None, 0.6))
     # A place without coordinates.
     rows.append(("unresolved:old souq", DAYS[-1], "opposition", "reported", DAYS[-1], "e6", 0.6))
-    return rows
+    return [r if len(r) == 8 else (*r, "claims") for r in rows]
 
 
 def build_warehouse(path: Path) -> Path:
@@ -128,7 +129,7 @@ def build_warehouse(path: Path) -> Path:
         [("f1", "a3", 1, "killed"), ("f2", "a1", 2, "displaced")],
     )
     con.executemany("INSERT INTO warehouse.fact_control_event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", EVENTS)
-    con.executemany("INSERT INTO warehouse.control_daily VALUES (?, ?, ?, ?, ?, ?, ?)", _daily())
+    con.executemany("INSERT INTO warehouse.control_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _daily())
     con.execute(
         "INSERT INTO warehouse.control_disputes VALUES ('tal_bayda', DATE '2024-11-28', "
         "['government', 'opposition'], ['c2', 'c3'], ['north wire', 'state news'])"
@@ -214,7 +215,7 @@ def test_crowded_labels_do_not_overlap(tmp_path):
         c.execute("INSERT INTO warehouse.dim_place VALUES (?, ?, 'village', 'Hama', NULL, ?, ?, NULL, [])",
                   [pid, f"Village Number {i}", 35.2 + (i % 5) * 0.01, 36.7 + (i // 5) * 0.012])
         c.execute("INSERT INTO warehouse.control_daily VALUES (?, DATE '2024-12-01', 'opposition', 'reported', "
-                  "DATE '2024-12-01', NULL, 0.7)", [pid])
+                  "DATE '2024-12-01', NULL, 0.7, 'claims')", [pid])
     from pipeline.reports.maps import control_map_figure
     from pipeline.reports.render import style
 

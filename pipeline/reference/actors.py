@@ -23,9 +23,23 @@ DATA = Path(__file__).resolve().parent / "data" / "actors.csv"
 SIDES = ("opposition", "government", "sdf", "isis", "israel", "turkey", "russia", "usa", "other",
          "unknown")
 KINDS = ("armed_group", "coalition", "state_force", "militia", "air_force", "source", "official",
-         "organisation")
+         "organisation", "person")
+
+# Words that name a camp or a state as a modifier of a force noun ("Russian warplanes",
+# "government troops"); the entity rules build descriptive mentions from them.
+CAMP_WORDS = frozenset("""government regime pro-government pro-regime pro-assad loyalist syrian
+    russian turkish israeli american u.s. us iranian iraqi lebanese ukrainian kurdish opposition
+    rebel islamist jihadist insurgent assad hts sdf isis is""".split())
+# Nouns that head a mention of an armed force ("forces", "warplanes", "instructors").
+FORCE_NOUNS = frozenset("""forces troops soldiers fighters militias militia factions rebels units
+    warplanes jets aircraft helicopters drones reinforcements army military militants groups
+    gunmen brigades airpower instructors advisers advisors trainers mercenaries commandos
+    paratroopers personnel""".split())
 
 _POSSESSIVE = re.compile(r"['’`]s$|['’]$")
+# "Syrian and Russian air forces": a coordinated camp modifier; the first-named camp is the actor
+_COORDINATED_CAMP = re.compile(r"^((?:the )?([a-z.]+)) (?:and|&) ([a-z.]+) (?=\S)")
+_FORCE = r"(forces|troops|soldiers|military|army|units|instructors|advisers|advisors|trainers|personnel|mercenaries|commandos)"
 _LEADING = re.compile(r"^(the|a|an|some|several|many|other|fellow|allied|local)\s+", re.I)
 
 # Descriptive fallbacks: (regex on the light key, actor_id). Order matters: first match wins.
@@ -34,9 +48,12 @@ _DESCRIPTIVE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bhts\b|\btahrir al sham\b|\bnusra\b"), "hts"),
     (re.compile(r"\b(iran|iranian) (backed|supported|aligned|allied)\b|\bpro iran"),
      "iranian_backed_militias"),
-    (re.compile(r"\b(russian|russia s) (war ?planes|jets|aircraft|air ?strikes|bombers|planes|helicopters|air force)\b"),
+    (re.compile(r"\b(russian|russia s) (war ?planes|jets|aircraft|air ?strikes|bombers|planes|helicopters|air ?forces?|air ?power)\b"),
      "russia_air_force"),
-    (re.compile(r"\b(russian|russia s)\b.*\b(forces|troops|soldiers|military|army|units)\b"), "russia_forces"),
+    (re.compile(r"\b(russian|russia s)\b.*\b" + _FORCE + r"\b"), "russia_forces"),
+    (re.compile(r"\b(ukrainian|ukraine s)\b.*\b" + _FORCE + r"\b"), "ukraine_forces"),
+    (re.compile(r"\b(iranian|iran s)\b.*\b(troops|soldiers|military|army|instructors|advisers|advisors|personnel|revolutionary guards?)\b"),
+     "iran_irgc"),
     (re.compile(r"\b(turkish|turkey s)\b.*\b(forces|troops|soldiers|military|army|drones?|war ?planes|jets|artillery)\b"),
      "turkey_forces"),
     (re.compile(r"\b(israeli|israel s)\b.*\b(forces|troops|soldiers|military|army|drones?|war ?planes|jets|air ?strikes?)\b"),
@@ -47,7 +64,7 @@ _DESCRIPTIVE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(is|isis|isil|daesh|islamic state)\b.*\b(militants|fighters|cells|members|jihadists)\b"), "isis"),
     (re.compile(r"\b(pro government|pro regime|pro assad|loyalist|government allied|government aligned)\b.*\b(militias?|fighters|groups|gunmen)\b"),
      "pro_government_militias"),
-    (re.compile(r"\b(syrian|government|regime|assad s?|army)\b.*\b(war ?planes|jets|aircraft|helicopters|air force)\b"),
+    (re.compile(r"\b(syrian|government|regime|assad s?|army)\b.*\b(war ?planes|jets|aircraft|helicopters|air ?forces?|air ?power)\b"),
      "syrian_air_force"),
     (re.compile(r"\b(syrian|government|regime|assad s?|pro government|loyalist|army)\b.*\b(forces|troops|soldiers|army|units|reinforcements|positions|divisions?|brigades?|military)\b"),
      "syrian_army"),
@@ -65,10 +82,15 @@ class Actor:
     kind: str
     aliases: tuple[str, ...] = ()
     description: str = ""
+    metonyms: tuple[str, ...] = ()  # state/capital names that stand for it as an agent
 
     @property
     def is_source(self) -> bool:
         return self.kind in ("source", "organisation")
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == "person"
 
 
 def is_acronym(alias: str) -> bool:
@@ -83,7 +105,10 @@ class ActorRegistry:
         self._light: dict[str, str] = {}
         self._acronym: dict[str, str] = {}
         self._translit: dict[str, str] = {}
-        for a in self.actors:  # file order = priority when an alias is listed twice
+        self._metonym: dict[str, str] = {}
+        for a in self.actors:
+            for m in a.metonyms:
+                self._metonym.setdefault(light_key(m.replace(".", "")), a.actor_id)  # file order = priority when an alias is listed twice
             for alias in (a.name, *a.aliases):
                 if is_acronym(alias):
                     self._acronym.setdefault(alias.replace(".", ""), a.actor_id)
@@ -131,10 +156,25 @@ class ActorRegistry:
         lk = light_key(t)
         if not lk or is_acronym(t):
             return None
+        m = _COORDINATED_CAMP.match(lk)
+        if m and m.group(2) in CAMP_WORDS and m.group(3) in CAMP_WORDS:
+            return self.resolve_actor(m.group(1) + " " + lk[m.end():])
         for rx, aid in _DESCRIPTIVE:
             if rx.search(lk):
                 return self.by_id.get(aid)
         return None
+
+    def state_actor(self, text: str) -> Actor | None:
+        """The actor a state or capital name stands for when it acts ("Moscow accused",
+        "Tehran has hinted"): the `metonyms` column. The caller decides whether the name acts."""
+        t = _POSSESSIVE.sub("", (text or "").strip())
+        aid = self._metonym.get(light_key(t.replace(".", "")))
+        if aid is None:
+            aid = self._metonym.get(light_key(_LEADING.sub("", t).replace(".", "")))
+        return self.by_id.get(aid) if aid else None
+
+    def is_metonym(self, text: str) -> bool:
+        return self.state_actor(text) is not None
 
     def side_of(self, text: str) -> str:
         a = self.resolve_actor(text)
@@ -148,7 +188,8 @@ def _read(path: Path) -> list[Actor]:
             assert r["side"] in SIDES, r
             assert r["kind"] in KINDS, r
             out.append(Actor(r["actor_id"], r["name"], r["side"], r["kind"],
-                             tuple(a for a in r["aliases"].split("|") if a), r["description"]))
+                             tuple(a for a in r["aliases"].split("|") if a), r["description"],
+                             tuple(m for m in (r.get("metonyms") or "").split("|") if m)))
     return out
 
 

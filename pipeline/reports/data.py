@@ -82,7 +82,7 @@ def control_on(con: duckdb.DuckDBPyConnection, day: dt.date) -> pl.DataFrame:
         con,
         """
         select c.place_id, coalesce(p.name, c.place_id) as name, p.feature_type, p.governorate,
-               p.lat, p.lon, coalesce(c.controller_side, 'unknown') as controller_side, c.status,
+               p.lat, p.lon, coalesce(c.controller_side, 'unknown') as controller_side, case when c.basis = 'baseline' then 'baseline' else c.status end as status,
                c.since_date, c.evidence_event_id, c.confidence
         from warehouse.control_daily as c
         left join warehouse.dim_place as p using (place_id)
@@ -98,7 +98,7 @@ def control_between(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.dat
         con,
         """
         select c.place_id, coalesce(p.name, c.place_id) as name, p.governorate, p.lat, p.lon,
-               c.date, coalesce(c.controller_side, 'unknown') as controller_side, c.status,
+               c.date, coalesce(c.controller_side, 'unknown') as controller_side, case when c.basis = 'baseline' then 'baseline' else c.status end as status,
                c.since_date, c.evidence_event_id, c.confidence
         from warehouse.control_daily as c
         left join warehouse.dim_place as p using (place_id)
@@ -120,7 +120,7 @@ def place_order(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -
         con,
         """
         with d as (
-            select c.place_id, c.date, c.controller_side, c.status,
+            select c.place_id, c.date, c.controller_side, case when c.basis = 'baseline' then 'baseline' else c.status end as status,
                    lag(c.controller_side) over (partition by c.place_id order by c.date) as prev_side,
                    row_number() over (partition by c.place_id order by c.date) as rn
             from warehouse.control_daily as c

@@ -222,7 +222,9 @@ SELECT
     b.place_id,
     b.date,
     b.controller_side,
-    'baseline' AS status,
+    -- the design's status vocabulary has no baseline value: a baseline state is one reported
+    -- source's word; `basis` tells it apart from article evidence.
+    'reported' AS status,
     0.9::DOUBLE AS confidence,
     NULL::VARCHAR AS evidence_event_id,
     'baseline' AS basis,
