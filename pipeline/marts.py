@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -109,3 +110,27 @@ def build_marts(
         table: con.execute(f"SELECT count(*) FROM warehouse.{table}").fetchone()[0]
         for table in MART_TABLES
     }
+
+
+_SECTION = re.compile(r"^###\s+`(warehouse\.\w+)`")
+_ROW = re.compile(r"^\|\s*(`[^|]+`)\s*\|\s*(.+?)\s*\|\s*$")
+
+
+def column_docs(readme: Path | None = None) -> dict[str, dict[str, str]]:
+    """Column descriptions from warehouse/README.md, the one place the marts are documented:
+    `### \\`warehouse.t\\`` sections with `| \\`col\\`, \\`col2\\` | description |` rows."""
+    path = readme or sql_dir().parent / "README.md"
+    docs: dict[str, dict[str, str]] = {}
+    table = None
+    if not path.exists():
+        return docs
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if m := _SECTION.match(line):
+            table = m.group(1)
+            docs.setdefault(table, {})
+        elif line.startswith("## "):
+            table = None
+        elif table and (m := _ROW.match(line)):
+            for col in re.findall(r"`(\w+)`", m.group(1)):
+                docs[table].setdefault(col, m.group(2).replace("\\|", "|"))
+    return docs

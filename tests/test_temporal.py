@@ -49,3 +49,12 @@ def test_bare_year_is_kept_for_historicity():
     assert is_historical(ref, SAT)
     assert not is_historical(parse_date_expression("on Thursday", SAT), SAT)
     assert is_historical(DateRef(dt.date(2020, 5, 1), "day", "x"), SAT)
+
+
+def test_bare_now_is_the_publication_day():
+    from pipeline.text.temporal import parse_date_expression
+    import datetime as _dt
+    ref = parse_date_expression("now", _dt.date(2024, 12, 5))
+    assert ref is not None and ref.date == _dt.date(2024, 12, 5) and ref.precision == "day"
+    # "now" inside a longer phrase is not a date expression of its own
+    assert parse_date_expression("until now the front held", _dt.date(2024, 12, 5)) is None

@@ -6,7 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from pipeline.assets.common import OWNERS, POOL, downstream_condition, markdown_preview
-from pipeline.marts import MART_TABLES, build_marts
+from pipeline.marts import MART_TABLES, build_marts, column_docs
 from pipeline.db import fetch_frame
 from pipeline.exports import export_control_geojson, export_parquet
 from pipeline.resources import Warehouse
@@ -28,6 +28,22 @@ _UPSTREAM = [
     ["clean", "articles"], ["clean", "sentences"], ["nlp", "entity_mentions"], ["nlp", "claims"],
     ["nlp", "figures"], ["ref", "places"], ["ref", "actors"], ["ref", "baseline_control"],
 ]
+
+
+# Dimensions copy their source's columns by name; lineage for them is cheap and exact.
+_COPIED_FROM = {"dim_place": "ref.places", "dim_actor": "ref.actors", "dim_article": "clean.articles"}
+
+
+def _copied_lineage(source: str, mart_columns: list[str], source_columns) -> dg.TableColumnLineage:
+    available = set(source_columns.filter(source_columns["source"] == source)["column_name"].to_list())
+    schema, table = source.split(".")
+    return dg.TableColumnLineage(
+        deps_by_column={
+            col: [dg.TableColumnDep(asset_key=dg.AssetKey([schema, table]), column_name=col)]
+            for col in mart_columns
+            if col in available
+        }
+    )
 
 
 class MartsConfig(dg.Config):
@@ -60,9 +76,34 @@ def warehouse_marts(context: dg.AssetExecutionContext, config: MartsConfig, ware
             """,
         )
         previews = {name: fetch_frame(con, f"select * from warehouse.{name} limit 5") for name in MARTS}
+        columns = fetch_frame(
+            con,
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'warehouse' order by table_name, ordinal_position",
+        )
+        source_columns = fetch_frame(
+            con,
+            "select table_schema || '.' || table_name as source, column_name from information_schema.columns "
+            "where table_schema in ('ref', 'clean')",
+        )
+    docs = column_docs()
     for name in MARTS:
-        metadata = {"dagster/row_count": int(counts.get(f"warehouse.{name}", counts.get(name, 0))),
-                    "preview": dg.MetadataValue.md(markdown_preview(previews[name]))}
+        table_columns = columns.filter(columns["table_name"] == name)
+        described = docs.get(f"warehouse.{name}", {})
+        metadata = {
+            "dagster/row_count": int(counts.get(f"warehouse.{name}", counts.get(name, 0))),
+            "preview": dg.MetadataValue.md(markdown_preview(previews[name])),
+            "dagster/column_schema": dg.TableSchema(
+                columns=[
+                    dg.TableColumn(col, dtype.lower(), description=described.get(col))
+                    for col, dtype in zip(table_columns["column_name"], table_columns["data_type"])
+                ]
+            ),
+        }
+        if name in _COPIED_FROM:
+            metadata["dagster/column_lineage"] = _copied_lineage(
+                _COPIED_FROM[name], table_columns["column_name"].to_list(), source_columns
+            )
         if name == "control_daily":
             metadata["latest_control"] = dg.MetadataValue.md(markdown_preview(latest, n=100))
         yield dg.MaterializeResult(asset_key=["warehouse", name], metadata=metadata)

@@ -150,9 +150,12 @@ def source_side(span: Span) -> str | None:
 
 
 def _subject_of(verb: Token) -> Token | None:
-    for c in verb.children:
-        if c.dep_ in ("nsubj", "nsubjpass"):
-            return c
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if subjects:
+        # "HAMA, Syria (North Press) – HTS … announced": a dateline parsed as a first subject;
+        # the subject nearest the verb is the speaker
+        before = [c for c in subjects if c.i < verb.i]
+        return before[-1] if before else subjects[0]
     for c in verb.children:
         if c.dep_ == "agent":
             for g in c.children:
@@ -181,8 +184,14 @@ def find_source(trigger: Token) -> tuple[Span | None, Token | None, str]:
                 o = objs[0]
                 return doc[o.left_edge.i : _phrase_end(o)], None, "according"
     # a reporting verb above the trigger ("SANA reported that …", "X told Y that …")
-    for a in [trigger, *trigger.ancestors]:
+    path = [trigger, *trigger.ancestors]
+    for k, a in enumerate(path):
         if a.i != trigger.i and a.lemma_.lower() in REPORT_VERBS and a.pos_ in ("VERB", "AUX"):
+            below = path[k - 1]
+            if below.dep_ == "advcl" and below.tag_ == "VBG" and below.i > a.i:
+                # "the ministry confirmed the retreat, allowing HTS to take X": the participle is
+                # the reporter's comment on the report, not its content
+                break
             subj = _subject_of(a)
             if subj is not None and subj.left_edge.i <= trigger.i <= subj.right_edge.i:
                 return None, a, "passive"  # "25 fighters (were) reported killed": no source
@@ -237,7 +246,12 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
     found: set[str] = set()
     # A noun trigger is hedged by the modal of the verb it is an argument of ("a takeover of Hama
     # would pose …"), not by that verb's negation ("has not issued a statement on its retreat").
-    if trigger.pos_ not in ("VERB", "AUX") and trigger.dep_ in ("nsubj", "nsubjpass", "dobj"):
+    definite = any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in ("the", "this", "that"))
+                   for c in trigger.children)
+    # "A rebel takeover of Hama would pose …" is hypothetical; "the advance towards Hama could
+    # provoke …" presupposes the advance and hedges only its consequence (gold convention)
+    if trigger.pos_ not in ("VERB", "AUX") and trigger.dep_ in ("nsubj", "nsubjpass", "dobj") \
+            and not definite:
         for c in trigger.head.children:
             if (c.dep_ == "aux" and c.lower_ in MODALS) or (c.dep_ == "mark" and c.lower_ in ("if", "unless")):
                 found.add("hypothetical")

@@ -14,11 +14,18 @@ every rule and convention.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, REPORT_VERBS, assess
+from pipeline.nlp.certainty import (
+    _PARTY_WORDS,
+    FIGHTING_SIDES,
+    REPORT_VERBS,
+    _clause_chain,
+    assess,
+)
 from pipeline.nlp.types import Claim
 from pipeline.text.temporal import governing_date, historical_context, sentence_date
 
@@ -35,6 +42,7 @@ VERB_EVENTS: dict[str, str] = {
     "liberate": "captured", "conquer": "captured", "occupy": "captured", "secure": "captured",
     "take": "captured", "grab": "captured", "wrest": "captured", "overtake": "captured",
     "fall": "captured", "gain": "captured", "win": "captured", "assume": "captured",
+    "cut": "captured", "sever": "captured",  # only with a road object: "cut off the M5"
     # recaptured
     "recapture": "recaptured", "retake": "recaptured", "regain": "recaptured",
     "reclaim": "recaptured", "restore": "recaptured", "reconquer": "recaptured",
@@ -51,6 +59,7 @@ VERB_EVENTS: dict[str, str] = {
     "advance": "advanced_to", "reach": "advanced_to", "approach": "advanced_to",
     "push": "advanced_to", "march": "advanced_to", "move": "advanced_to", "close": "advanced_to",
     "edge": "advanced_to", "head": "advanced_to", "press": "advanced_to", "progress": "advanced_to",
+    "make": "advanced_to",  # only "made strides/gains/progress in X"
     # besieged
     "besiege": "besieged", "encircle": "besieged", "surround": "besieged",
     "blockade": "besieged", "encircled": "besieged",
@@ -70,6 +79,7 @@ NOUN_EVENTS: dict[str, str] = {
     "redeployment": "withdrew",
     "entry": "entered", "incursion": "entered",
     "advance": "advanced_to", "push": "advanced_to", "march": "advanced_to",
+    "presence": "advanced_to",  # only "presence on the outskirts of X"
     "siege": "besieged", "encirclement": "besieged", "blockade": "besieged",
     "clash": "contested", "fighting": "contested", "battle": "contested", "fight": "contested",
     "combat": "contested", "attack": "attempted", "assault": "attempted",
@@ -81,7 +91,7 @@ NOUN_EVENTS: dict[str, str] = {
 # Which prepositions introduce the place, per event, for verbs and for nouns.
 VERB_PLACE_PREPS = {
     "captured": {"into", "including"}, "recaptured": {"including"},
-    "withdrew": {"from", "out"},
+    "withdrew": {"from", "out", "outside"},
     "entered": {"into", "in"},
     "advanced_to": {"to", "towards", "toward", "on", "into", "upon", "near", "in"},
     "besieged": set(),
@@ -93,7 +103,7 @@ NOUN_PLACE_PREPS = {
     "captured": {"of", "over", "including"}, "recaptured": {"of", "over", "including"},
     "withdrew": {"from", "out"},
     "entered": {"into", "in", "to"},
-    "advanced_to": {"to", "towards", "toward", "on", "into", "upon"},
+    "advanced_to": {"to", "towards", "toward", "on", "into", "upon", "in"},
     "besieged": {"of", "on", "around"},
     "attempted": {"on", "against", "toward", "towards"},
     "contested": {"in", "around", "near", "for", "over", "at", "outside", "inside", "on",
@@ -122,7 +132,62 @@ TERRITORY_NOUNS = {"territory", "ground", "area", "land", "position", "village",
 AIR_WORDS = {"air", "warplane", "jet", "aircraft", "drone", "helicopter", "plane", "bomber",
              "airstrike", "artillery", "missile", "rocket"}
 PRONOUNS = {"they", "them", "their", "it", "its", "he", "his"}
+CONTROL_EVENTS = {"captured", "recaptured", "withdrew"}
+GAIN_EVENTS = {"captured", "recaptured", "entered", "advanced_to", "besieged"}
+# Only a place's own parts carry its control: "seized areas in X" is a (partial) capture of X,
+# "the loss of key strongholds in X" names no place that changed hands (docs/claims.md).
+AREA_NOUNS = {"territory", "area", "part", "swath", "swathe", "region", "countryside", "village",
+              "town", "city", "locality", "neighbourhood", "neighborhood", "district", "land",
+              "ground", "hamlet", "settlement", "section", "portion", "stretch", "outskirt",
+              "outskirts", "suburb", "quarter", "province", "farmland", "plain", "zone", "pocket",
+              "chunk", "much", "most", "all", "rest", "half"}
+# Installations a force leaves: "evacuated their headquarters and posts in X" = left X.
+FACILITY_NOUNS = {"headquarters", "headquarter", "post", "position", "base", "barrack",
+                  "barracks", "checkpoint", "stronghold", "garrison", "outpost", "office",
+                  "building", "airport", "airbase"}
+# "the city" / "the town" back to the last place of that kind named in the same sentence.
+ANAPHOR_TYPES = {"city": {"city", "town"}, "town": {"town", "city", "village"},
+                 "village": {"village", "town"}}
+POPULATED_TYPES = {"city", "town", "village", "neighbourhood"}
+# "its neighbourhoods", "its outskirts": parts of a populated place named before.
+PART_NOUNS = {"neighbourhood", "neighborhood", "outskirt", "outskirts", "street", "centre",
+              "center", "suburb", "quarter", "periphery", "entrance", "gate", "edge"}
+EDGE_NOUNS = {"outskirt", "outskirts", "gate", "gates", "edge", "edges", "doorstep", "vicinity",
+              "perimeter", "periphery", "entrance"}
+# Governors that make an event a wish or demand, not a report of anything: no claim.
+WISH_GOVERNORS = {"call", "urge", "demand", "appeal", "wish", "want", "hope", "plead"}
+# "the importance of reclaiming X": a gerund under an abstract noun names no event.
+ABSTRACT_GOVERNORS = {"importance", "significance", "necessity", "symbolism", "value", "idea",
+                      "meaning", "difficulty", "cost"}
+# Light verb + progress noun: "made strides in X", "registered gains towards X".
+PROGRESS_NOUNS = {"stride", "gain", "progress", "headway", "inroad", "advance", "breakthrough"}
+DISTANCE_NOUNS = {"distance", "range", "reach", "kilometer", "kilometre", "km", "mile", "meter",
+                  "metre", "kilometers", "kilometres", "miles", "meters", "metres"}
+ROAD_WORDS = ("highway", "road", "motorway", "route", "m4", "m5")
+OPPONENT = {"government": "opposition", "opposition": "government"}
 DESTINATION_PREPS = {"to", "toward", "towards"}
+
+# Present-tense headline verbs ("HTS Seize Salamiyah as Syrian Army Withdraws").
+HEADLINE_VERBS = {
+    "seize": "captured", "seizes": "captured", "capture": "captured", "captures": "captured",
+    "take": "captured", "takes": "captured", "storm": "captured", "storms": "captured",
+    "overrun": "captured", "overruns": "captured", "recapture": "recaptured",
+    "recaptures": "recaptured", "retake": "recaptured", "retakes": "recaptured",
+    "withdraw": "withdrew", "withdraws": "withdrew", "retreat": "withdrew", "retreats": "withdrew",
+    "enter": "entered", "enters": "entered",
+}
+HEADLINE_BREAKS = {"as", "after", "amid", "while", "following", ":", ";", "–", "—", ",", "in",
+                   "near", "despite"}
+
+
+def _is_headline(sent: Span) -> bool:
+    """A title-case line without final punctuation."""
+    words = [t for t in sent if t.is_alpha]
+    if len(words) < 3 or sent.text.rstrip()[-1:] in ".!?\"”'":
+        return False
+    caps = [t for t in words if t.text[0].isupper()]
+    return len(caps) >= 0.6 * len(words)
+
 
 # Side of an air strike whose striker the sentence leaves implicit. In the Syrian war only the
 # government camp (with Russia) flies over contested towns; the gold convention
@@ -165,6 +230,29 @@ def _side(ent: Span | None) -> str | None:
     return ent._.side
 
 
+@lru_cache(maxsize=1)
+def _gazetteer():
+    from pipeline.reference.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+def feature_type(place: Span) -> str | None:
+    """The gazetteer feature type of a resolved PLACE span (None when unresolved)."""
+    pid = place._.entity_id
+    if not pid or pid.startswith("unresolved:"):
+        return None
+    try:
+        p = _gazetteer().get(pid)
+    except Exception:  # reference data unavailable: anaphora and road rules just do not fire
+        return None
+    return p.feature_type if p is not None else None
+
+
+def _is_road(place: Span) -> bool:
+    return feature_type(place) == "road" or any(w in place.text.lower() for w in ROAD_WORDS)
+
+
 class _Extractor:
     def __init__(self, doc: Doc):
         self.doc = doc
@@ -174,6 +262,9 @@ class _Extractor:
         self.sent_index = {s.start: k for k, s in enumerate(self.sents)}
         self.claims: list[Claim] = []
         self.seen: set[tuple] = set()  # (sentence start, event, place start)
+        self.control_mode: str | None = None  # the control event being extracted, if any
+        # withdrawals whose sentence names no place they left: (trigger, actor)
+        self.placeless: list[tuple[Token, tuple]] = []
 
     # -- entity helpers ----------------------------------------------------------------------
     def ent_of(self, tok: Token, label: str) -> Span | None:
@@ -222,6 +313,11 @@ class _Extractor:
                 d = c.dep_
                 if named and d == "prep" and c.lower_ in ("in", "near", "inside"):
                     continue  # "the city of X in central Syria": a locator, not a member
+                if self.control_mode and d == "prep" and c.lower_ in ("in", "inside") and \
+                        t.lemma_.lower() not in AREA_NOUNS and t.lower_ not in AREA_NOUNS and \
+                        not (self.control_mode == "withdrew" and t.lemma_.lower() in FACILITY_NOUNS) \
+                        and t.pos_ in ("NOUN", "PROPN"):
+                    continue
                 if d in ("conj", "appos", "pobj", "compound", "poss", "nmod", "npadvmod"):
                     stack.append(c)
                 elif d == "prep" and c.lower_ in MEMBER_PREPS:
@@ -235,6 +331,34 @@ class _Extractor:
                 elif d == "cc" or d == "det":
                     continue
         return sorted(out, key=lambda e: e.start)
+
+    def anaphor_place(self, tok: Token) -> Span | None:
+        """"the city", "the town", "its neighbourhoods": the most recent PLACE of a matching kind
+        named earlier in the same sentence (never across sentences: too unsafe for control)."""
+        if self.ents.get(tok.i) is not None or tok.pos_ not in ("NOUN", "PROPN"):
+            return None
+        lem = tok.lemma_.lower()
+        kids = list(tok.children)
+        if lem in ANAPHOR_TYPES and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
+                                        for c in kids) and not self._names_place(tok):
+            types = ANAPHOR_TYPES[lem]
+        elif (lem in PART_NOUNS or tok.lower_ in PART_NOUNS) and any(
+                c.dep_ == "poss" and c.lower_ == "its" for c in kids):
+            types = POPULATED_TYPES
+        else:
+            return None
+        for e in reversed([e for e in tok.sent.ents if e.label_ == "PLACE" and e.end <= tok.i]):
+            if feature_type(e) in types:
+                return e
+        return None
+
+    def slot_places(self, tok: Token) -> list[Span]:
+        """Places in an argument slot: named ones, else an anaphor resolved in the sentence."""
+        found = self.places_under(tok)
+        if found:
+            return found
+        a = self.anaphor_place(tok)
+        return [a] if a is not None else []
 
     def _names_place(self, t: Token) -> bool:
         """"the city of Hama": a container noun whose `of` object is a PLACE names that place."""
@@ -264,7 +388,7 @@ class _Extractor:
                     if g.dep_ == "prep" and g.lower_ == "of":
                         objs += [h for h in g.children if h.dep_ == "pobj"]
                 for o in objs:
-                    for p in self.places_under(o):
+                    for p in self.slot_places(o):
                         out.append((p, c.lower_))
             # "targeting X" as a participle of the noun or verb
             if c.dep_ in ("acl", "advcl", "xcomp") and c.lemma_.lower() in ("target", "hit"):
@@ -277,9 +401,13 @@ class _Extractor:
     def subject(self, verb: Token) -> Token | None:
         t = verb
         for _ in range(6):
-            for c in t.children:
-                if c.dep_ in ("nsubj",):
-                    return c
+            subjects = [c for c in t.children if c.dep_ == "nsubj"]
+            if subjects:
+                # "HAMA, Syria (North Press) – HTS … advanced": a dateline place parsed as a
+                # second subject must not hide the force named after it
+                with_actor = [c for c in subjects if any(
+                    _side(a) in FIGHTING_SIDES for a in self.actors_in(c))]
+                return (with_actor or subjects)[0]
             if t.dep_ == "conj":
                 t = t.head
                 continue
@@ -392,6 +520,11 @@ class _Extractor:
              actor: tuple[Span | None, str | None, str | None], extra: dict | None = None):
         sent = trigger.sent
         a_span, a_text, side = actor
+        _, governors = _clause_chain(trigger)
+        if any(lemma(g) in WISH_GOVERNORS and g.i < trigger.i for g in governors) or (
+                trigger.tag_ == "VBG" and trigger.dep_ == "pcomp" and trigger.head.lower_ == "of"
+                and lemma(trigger.head.head) in ABSTRACT_GOVERNORS):
+            return  # "called for the takeover of X": a demand, not an event
         assessment = assess(trigger, event=event, side=side)
         final_event = event
         if assessment.attempted and event in ("captured", "recaptured", "entered", "contested"):
@@ -440,6 +573,7 @@ class _Extractor:
                 "trigger": trigger.text,
                 "trigger_i": trigger.i,
                 "key": key,
+                "place_i": place.start,
                 "date_source": date_source,
                 "cues": assessment.cues,
                 "source_side": assessment.source_side,
@@ -461,12 +595,168 @@ class _Extractor:
                     key = lem if lem in NOUN_EVENTS else tok.lower_.rstrip("s")
                     if key in NOUN_EVENTS:
                         self.noun_rule(tok, NOUN_EVENTS[key])
+                    if lem in DISTANCE_NOUNS or tok.lower_ in DISTANCE_NOUNS:
+                        self.distance_rule(tok)
+            if _is_headline(sent):
+                self.headline_rule(sent)
+        self.control_mode = None
+        self.resolve_placeless()
+        self.infer_sides()
         self.claims.sort(key=lambda c: (c.start_char, c.extra.get("trigger_i", 0)))
         return self.claims
+
+    # -- rules over whole sentences --------------------------------------------------------
+    def distance_rule(self, tok: Token) -> None:
+        """"within 10 km of X", "within striking distance of X", "5 miles away from X":
+        advanced_to X by the force the distance is said of; "X is within striking distance of
+        rebel forces" the other way round. A distance between two places is no claim."""
+        holders = [tok]
+        if tok.dep_ == "npadvmod" and tok.head.lower_ in ("away", "off", "short"):
+            holders.append(tok.head)
+        if tok.dep_ == "pobj" and tok.head.lower_ in ("within", "in"):
+            anchor = tok.head.head
+        elif tok.dep_ == "npadvmod" and tok.head.lower_ == "away":
+            anchor = tok.head.head
+        else:
+            return
+        targets = [g for h in holders for c in h.children
+                   if c.dep_ == "prep" and c.lower_ in ("of", "from")
+                   for g in c.children if g.dep_ == "pobj"]
+        if not targets:
+            return
+        if anchor.pos_ in ("VERB", "AUX"):
+            mover = None
+            if lemma(anchor) in ("bring", "put", "place", "get", "leave", "move", "take"):
+                mover = next((c for c in anchor.children if c.dep_ == "dobj"), None)
+            mover = mover or self.subject(anchor) or next(
+                (c for c in anchor.children if c.dep_ == "nsubjpass"), None)
+        else:
+            mover = anchor
+        if mover is None:
+            return
+        places = [p for t in targets for p in self.slot_places(t)]
+        actor = self.resolve_actor(mover)
+        if not places:
+            # "Hama is now within striking distance of opposition forces"
+            actor = next((a for a in (self.resolve_actor(t) for t in targets)
+                          if a[2] in FIGHTING_SIDES), (None, None, None))
+            places = self.slot_places(mover)
+        if actor[2] not in FIGHTING_SIDES:
+            return
+        for p in places:
+            if feature_type(p) != "country":
+                self.emit(tok, "advanced_to", p, "distance", actor)
+
+    def headline_rule(self, sent: Span) -> None:
+        """Headline grammar the tagger misreads ("Rebels Seize Saraqib as Army Withdraws"):
+        a capitalised trigger verb between the ACTORs before it and the PLACEs after it."""
+        ents = [e for e in sent.ents if e.label_ in ("ACTOR", "PLACE")]
+        for tok in sent:
+            ev = HEADLINE_VERBS.get(tok.lower_)
+            if ev is None or self.ents.get(tok.i) is not None:
+                continue
+            start = max([sent.start] + [t.i + 1 for t in sent if t.i < tok.i and
+                                        t.lower_ in HEADLINE_BREAKS])
+            stop = min([sent.end] + [t.i for t in sent if t.i > tok.i and
+                                     t.lower_ in HEADLINE_BREAKS])
+            actors = [e for e in ents if e.label_ == "ACTOR" and start <= e.start and e.end <= tok.i
+                      and _side(e) in FIGHTING_SIDES]
+            places = [e for e in ents if e.label_ == "PLACE" and tok.i < e.start and e.end <= stop]
+            if not actors:
+                continue
+            actor = (actors[0], actors[0].text, _side(actors[0]))
+            if ev == "withdrew" and not places:
+                self.placeless.append((tok, actor))
+            for p in places:
+                self.emit(tok, ev, p, "headline", actor)
+
+    def resolve_placeless(self) -> None:
+        """A withdrawal that names no place, in a sentence that says what was captured ("X fell
+        to HTS following the withdrawal of government forces", "Rebels Seize X as Army
+        Withdraws"), is a withdrawal from that place; its side is its own actor's, else the
+        capturer's opponent."""
+        for trig, actor in self.placeless:
+            start = trig.sent.start
+            caps = [c for c in self.claims if c.extra["key"][0] == start
+                    and c.event in ("captured", "recaptured")
+                    and c.certainty not in ("hypothetical", "negated", "denied")]
+            for c in caps:
+                place = self.ents.get(c.extra["place_i"])
+                if place is None:
+                    continue
+                side = actor[2] if actor[2] in FIGHTING_SIDES else OPPONENT.get(c.side)
+                self.emit(trig, "withdrew", place, "counterpart", (actor[0], actor[1], side))
+
+    def infer_sides(self) -> None:
+        by_sent: dict[int, list[Claim]] = {}
+        for c in self.claims:
+            by_sent.setdefault(c.extra["key"][0], []).append(c)
+        for start, cs in by_sent.items():
+            # "the loss of X, which slipped out of government control": one change of hands,
+            # told from both ends; the loser's side names the winner
+            for w in [c for c in cs if c.event == "withdrew" and c.extractor == "control_change"]:
+                twins = [c for c in cs if c.event == "captured" and c.place_id == w.place_id
+                         and c.extractor == "nominal"]
+                if twins:
+                    for t in twins:
+                        if t.side == "unknown" and w.side in OPPONENT:
+                            t.side = OPPONENT[w.side]
+                    self.claims.remove(w)
+                    cs.remove(w)
+            # one place captured by one side and left by the other
+            for c in cs:
+                if c.side != "unknown" or c.event not in CONTROL_EVENTS:
+                    continue
+                other = [o.side for o in cs if o.place_id == c.place_id and o.side in OPPONENT
+                         and (o.event == "withdrew") != (c.event == "withdrew")
+                         and o.event in CONTROL_EVENTS]
+                if other:
+                    c.side = OPPONENT[other[0]]
+            # a withdrawal with no actor: the side of the sentence's other withdrawals, else the
+            # one camp the sentence names that gained nothing in it
+            for c in cs:
+                if c.side != "unknown" or c.event != "withdrew":
+                    continue
+                sides = {o.side for o in cs if o.event == "withdrew" and o.side in FIGHTING_SIDES}
+                if len(sides) != 1:
+                    sides = self._bystander_sides(self.doc[start].sent, cs)
+                if len(sides) == 1:
+                    c.side = next(iter(sides))
+                    c.extra["side_from"] = "sentence"
+            # "newly captured areas" bombed "in response" by one camp: captured by its opponent
+            for c in cs:
+                if c.side == "unknown" and c.event == "captured" and c.extractor == "verb_passive":
+                    strikes = {o.side for o in cs if o.event == "airstrike" and o.place_id == c.place_id
+                               and o.actor_text}
+                    camps = {("government" if s == "russia" else s) for s in strikes}
+                    if len(camps) == 1 and next(iter(camps)) in OPPONENT:
+                        c.side = OPPONENT[next(iter(camps))]
+                        c.extra["side_from"] = "struck_by_opponent"
+
+    def _bystander_sides(self, sent: Span, cs: list[Claim]) -> set[str]:
+        gainers = {c.side for c in cs if c.event in GAIN_EVENTS}
+        sides = set()
+        for e in sent.ents:
+            if e.label_ != "ACTOR" or _side(e) not in FIGHTING_SIDES:
+                continue
+            r = e.root
+            if r.dep_ in ("nsubj", "nsubjpass") and lemma(r.head) in REPORT_VERBS:
+                continue  # a source, not a party to the withdrawal
+            sides.add(_side(e))
+        if sides & gainers or not sides <= set(OPPONENT):
+            return set()
+        return sides
 
     def verb_rule(self, verb: Token, event: str) -> None:
         lem = lemma(verb)
         children = list(verb.children)
+        self.control_mode = event if event in CONTROL_EVENTS else None
+        if lem in ("cut", "sever"):
+            self.road_rule(verb)
+            return
+        if lem == "make":
+            self.progress_rule(verb)
+            return
         prts = {c.lower_ for c in children if c.dep_ in ("prt", "advmod")}
         passive = any(c.dep_ in ("auxpass",) for c in children) or (
             verb.tag_ == "VBN" and verb.dep_ in ("acl", "amod") and event != "withdrew"
@@ -502,7 +792,7 @@ class _Extractor:
             if subj is None or any(c.dep_ == "prep" and c.lower_ in ("under", "out", "into", "from", "in")
                                    for c in children):
                 return
-            places = self.places_under(subj)
+            places = self.slot_places(subj)
             to = [g for c in children if c.dep_ == "prep" and c.lower_ == "to"
                   for g in c.children if g.dep_ == "pobj"]
             actor = self.resolve_actor(to[0]) if to else (None, None, None)
@@ -521,7 +811,7 @@ class _Extractor:
             actor = self.resolve_actor(self.agent(verb))
             places = []
             if place_slot is not None and not self.actors_in(place_slot):
-                places = [(p, "verb_passive") for p in self.places_under(place_slot)]
+                places = [(p, "verb_passive") for p in self.slot_places(place_slot)]
             # "troops were forced out of X": the subject is the actor
             if place_slot is not None and self.actors_in(place_slot):
                 actor = self.resolve_actor(place_slot)
@@ -537,24 +827,40 @@ class _Extractor:
         actor = self.resolve_actor(subj_tok)
         found: list[tuple[Span, str]] = []
         objs = [c for c in children if c.dep_ in ("dobj", "attr")]
+        if objs:
+            # "seized territory in A, as well as villages in B": the small model hangs the second
+            # object on the verb as a conjunct
+            objs += [c for c in children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")
+                     and c.i > objs[0].i]
         for o in objs:
             ol = o.lemma_.lower()
             if ol == "control" or ol in ("hold", "grip", "foothold"):
                 found += [(p, "verb_control") for p, _ in self.prep_places(o, {"of", "over"})]
                 continue
-            if ol in ("outskirts", "gate", "gates", "edge", "edges", "doorstep", "vicinity", "perimeter"):
-                found += [(p, "verb_active") for p in self.places_under(o)]
+            if ol in EDGE_NOUNS or o.lower_ in EDGE_NOUNS:
+                found += [(p, "verb_active") for p in self.slot_places(o)]
                 continue
             takes_object = OBJECT_VERBS[event] or lem in OBJECT_WITHDRAW or lem in OBJECT_ADVANCE
             if takes_object:
-                members = self.places_under(o)
+                members = self.slot_places(o)
                 rule = "list_member" if len(members) > 1 else "verb_active"
                 found += [(p, rule) for p in members]
-        if event in ("captured", "recaptured") and objs and not found and objs[0].lemma_.lower() in TERRITORY_NOUNS:
-            # "seized territory in the Ghab plain": the place is on the verb's `in`
-            found += [(p, "verb_active") for p, _ in self.prep_places(verb, {"in", "across"})]
-        found += [(p, "verb_prep") for p, prep in self.prep_places(verb, VERB_PLACE_PREPS[event])
-                  if prep not in DESTINATION_PREPS or event == "advanced_to"]
+        first = objs[0] if objs else None
+        if first is not None and not self.slot_places(first) and (
+            (event in ("captured", "recaptured") and first.lemma_.lower() in TERRITORY_NOUNS)
+            or (lem in OBJECT_WITHDRAW and (first.lemma_.lower() in TERRITORY_NOUNS
+                                            or first.lemma_.lower() in FACILITY_NOUNS
+                                            or first.lower_ in FACILITY_NOUNS))
+        ):
+            # "seized territory in the Ghab plain", "evacuated their posts in X": the place is
+            # on the verb's `in`
+            found += [(p, "verb_active") for p, _ in self.prep_places(verb, {"in", "across", "inside"})]
+        into: set[int] = set()
+        for p, prep in self.prep_places(verb, VERB_PLACE_PREPS[event]):
+            if prep not in DESTINATION_PREPS or event == "advanced_to":
+                found.append((p, "verb_prep"))
+                if prep == "into" and event == "advanced_to":
+                    into.add(p.start)  # "advancing into the city" = entered
         if event == "withdrew":
             # "withdrew from Hama to positions near Homs": only the `from` object was left
             found = [(p, r) for p, r in found if not self._is_destination(p)]
@@ -563,10 +869,69 @@ class _Extractor:
         if actor[0] is None and actor[2] is None and subj_tok is None:
             ctx = self.context_actor(verb, {p.start for p, _ in found})
             actor = (ctx, ctx.text, _side(ctx)) if ctx is not None else actor
+        if event == "advanced_to":
+            found = [(p, r) for p, r in found if feature_type(p) != "country"]
+        if event == "withdrew" and not found and not self._has_destination(verb):
+            self.placeless.append((verb, actor))
         for p, rule in found:
             if actor[0] is not None and p.start == actor[0].start:
                 continue
-            self.emit(verb, event, p, rule, actor)
+            self.emit(verb, "entered" if p.start in into else event, p, rule, actor)
+        if event == "withdrew" and lem in ("cede", "lose", "surrender", "hand", "relinquish"):
+            # "ceding the city to advancing opposition forces": the receiver captured it
+            receiver = self._to_actor(verb)
+            if receiver[2] in FIGHTING_SIDES:
+                for p, _ in found:
+                    self.emit(verb, "captured", p, "counterpart", receiver)
+
+    @staticmethod
+    def _has_destination(tok: Token) -> bool:
+        return any(c.dep_ == "prep" and c.lower_ in DESTINATION_PREPS for c in tok.children)
+
+    def _to_actor(self, verb: Token) -> tuple[Span | None, str | None, str | None]:
+        for c in verb.children:
+            if c.dep_ in ("prep", "dative") and c.lower_ == "to":
+                for g in c.children:
+                    if g.dep_ == "pobj":
+                        return self.resolve_actor(g)
+                    if g.dep_ == "pcomp":  # "to advancing opposition forces"
+                        for h in g.children:
+                            if h.dep_ in ("dobj", "nsubj"):
+                                return self.resolve_actor(h)
+        return None, None, None
+
+    def road_rule(self, verb: Token) -> None:
+        """"cutting off the M5 highway", "severed the Aleppo–Damascus road": a section of a road
+        taken (captured, by the subject); other objects of cut/sever are not control."""
+        places = [p for c in verb.children if c.dep_ == "dobj" for p in self.places_under(c)
+                  if _is_road(p)]
+        if not places:
+            return
+        subj = self.subject(verb)
+        actor = self.resolve_actor(subj)
+        if actor[2] is None and subj is None:
+            ctx = self.context_actor(verb, {p.start for p in places})
+            actor = (ctx, ctx.text, _side(ctx)) if ctx is not None else actor
+        for p in places:
+            self.emit(verb, "captured", p, "verb_active", actor, extra={"note": "road cut"})
+
+    def progress_rule(self, verb: Token) -> None:
+        """"made strides in X", "have made gains towards X": advanced_to X (not a country)."""
+        objs = [c for c in verb.children if c.dep_ == "dobj" and c.lemma_.lower() in PROGRESS_NOUNS]
+        if not objs:
+            return
+        preps = {"in", "into", "to", "towards", "toward", "on", "around", "near"}
+        found = self.prep_places(verb, preps) + self.prep_places(objs[0], preps)
+        found = [p for p, _ in found if feature_type(p) != "country"]
+        if not found:
+            return
+        subj = self.subject(verb)
+        actor = self.resolve_actor(subj)
+        if actor[2] is None and subj is None:
+            ctx = self.context_actor(verb, {p.start for p in found})
+            actor = (ctx, ctx.text, _side(ctx)) if ctx is not None else actor
+        for p in found:
+            self.emit(verb, "advanced_to", p, "verb_prep", actor)
 
     def _air_context(self, tok: Token) -> bool:
         words = [tok.lower_] + [t.lemma_.lower() for t in tok.subtree if t.i < tok.i] + [
@@ -591,6 +956,7 @@ class _Extractor:
         lem = noun.lemma_.lower()
         children = list(noun.children)
         head = noun.head
+        self.control_mode = event if event in CONTROL_EVENTS else None
         if lem == "control":
             self.control_rule(noun)
             return
@@ -602,6 +968,13 @@ class _Extractor:
         if lem == "advance" and not any(c.dep_ == "prep" and c.lower_ in NOUN_PLACE_PREPS[event]
                                         for c in children):
             return
+        if lem == "presence" and not any(
+            c.dep_ == "prep" and c.lower_ in ("on", "at", "near") and any(
+                g.dep_ == "pobj" and (g.lemma_.lower() in EDGE_NOUNS or g.lower_ in EDGE_NOUNS)
+                for g in c.children)
+            for c in children
+        ):
+            return  # "a presence in X" is a state of holding, not an approach
         places: list[tuple[Span, str]] = []
         preps = NOUN_PLACE_PREPS[event]
         if lem in ("loss", "evacuation", "abandonment", "handover", "surrender", "attack", "assault"):
@@ -613,7 +986,11 @@ class _Extractor:
         if event in ("contested", "airstrike") and noun.dep_ in ("nsubj", "nsubjpass") and \
                 head.pos_ in ("VERB", "AUX"):
             # "clashes erupted around X", "strikes continued on X": the light verb holds the place
-            places += [(p, "nominal") for p, prep in self.prep_places(head, NOUN_PLACE_PREPS[event])]
+            pp = self.prep_places(head, NOUN_PLACE_PREPS[event])
+            if any(prep != "in" for _, prep in pp):
+                # "clashes continued around X in northern Hama": the `in` phrase locates X
+                pp = [(p, prep) for p, prep in pp if prep != "in"]
+            places += [(p, "nominal") for p, _ in pp]
         poss = next((c for c in children if c.dep_ == "poss"), None)
         poss_actor = None
         if poss is not None:
@@ -627,7 +1004,9 @@ class _Extractor:
             for c in children:
                 if c.dep_ == "compound":
                     places += [(p, "nominal") for p in self.places_under(c)]
-        if not places:
+        if event == "advanced_to":
+            places = [(p, r) for p, r in places if feature_type(p) != "country"]
+        if not places and event != "withdrew":
             return
         # actor: possessor, "by X", "of ACTOR" (withdrawal of government forces), subject of the
         # light verb, else the context
@@ -657,6 +1036,13 @@ class _Extractor:
             ctx = self.context_actor(noun, {p.start for p, _ in places})
             if ctx is not None:
                 actor = (ctx, ctx.text, _side(ctx))
+        if not places:
+            # "following the withdrawal of government forces": the place may be the one the
+            # sentence says was captured (resolved after all rules ran); a withdrawal "to Homs"
+            # left somewhere the sentence does not say
+            if not self._has_destination(noun):
+                self.placeless.append((noun, actor))
+            return
         if event == "attempted" and lem in ("attack", "assault", "offensive", "counteroffensive",
                                            "counterattack"):
             if not any(c.dep_ == "prep" and c.lower_ in ("on", "against") for c in children):

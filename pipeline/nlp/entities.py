@@ -28,7 +28,8 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.reference.actors import ActorRegistry, load_actor_registry
+from pipeline.reference.actors import (CAMP_ADJECTIVES, CAMP_WORDS, FORCE_NOUNS, ActorRegistry,
+                                       is_acronym, load_actor_registry)
 from pipeline.reference.gazetteer import Gazetteer, PlaceContext, load_gazetteer
 from pipeline.reference.normalise import ARTICLES, slugify
 from pipeline.reference.patterns import ruler_patterns
@@ -38,10 +39,46 @@ RESOLVER_NAME = "frontline_entity_resolver"
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 ACTOR_CANDIDATE_LABELS = ("ORG", "NORP", "PERSON")
-_QUALIFIER_AFTER = {"province", "governorate", "countryside", "city", "town", "village",
+_QUALIFIER_AFTER = {"province", "provinces", "governorate", "governorates", "countryside", "city", "town", "village",
                     "district", "subdistrict", "sub-district", "region", "neighbourhood",
                     "neighborhood", "airport", "airbase", "mountain", "plain"}
 _POSSESSIVE = {"'s", "’s", "'", "’"}
+# "Hama's countryside", "Homs' province": the possessor is the region the noun names
+_POSSESSED_REGION = {"countryside", "province", "governorate", "region", "hinterland"}
+_PLURAL_UNIT = {"provinces", "governorates", "countrysides"}
+_COMPASS = {"northern", "southern", "eastern", "western", "north", "south", "east", "west",
+            "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
+            "southeastern", "southwestern"}
+
+# State and capital names act ("Moscow accused", "Tehran has hinted") as subjects of these
+# verbs; elsewhere they are places ("strikes in Idlib", "fled to Turkey").
+_AGENT_VERBS = frozenset("""say state tell announce declare allege accuse claim deny condemn
+    denounce criticise criticize blame warn threaten hint signal signal urge call demand insist
+    vow pledge promise reject welcome praise stress confirm express voice propose offer ask
+    request respond reply react agree refuse exchange discuss negotiate hold meet send deploy
+    dispatch launch strike bomb attack target support back arm fund finance supply provide
+    intervene withdraw evacuate mobilise mobilize escalate sanction impose recognise recognize
+    seek want plan aim try attempt decide prepare order approve authorise authorize help assist
+    aid train join lead push pressure press veto broker mediate accept consider intend expect
+    believe fear suspect say reiterate emphasise emphasize acknowledge admit insist note
+    describe brand designate label view step act retaliate increase reinforce bolster boost
+    expand sign""".split())
+# Verbs whose object is a party, not a location ("accused Ukraine of", "urged Turkey to").
+_PARTY_OBJECT_VERBS = frozenset("""accuse blame urge warn condemn criticise criticize thank praise
+    ask pressure press persuade invite call sanction support back arm fund help assist aid
+    prompt force push lead encourage allow convince""".split())
+# Passive "by X" that locates rather than acts ("bordered by Turkey").
+_LOCATIVE_PASSIVES = frozenset("""border surround flank bound divide separate cross connect
+    link encircle""".split())
+# Quantifiers that make a bare force noun non-specific ("various factions vying for control").
+_NONSPECIFIC = {"various", "different", "multiple", "numerous"}
+_GENERIC_WORDS = (CAMP_WORDS | FORCE_NOUNS | {"the", "and", "-", "–", "backed", "led", "allied",
+                  "armed", "air", "force", "power", "military", "special", "elite", "regular",
+                  "loyalist", "pro", "anti", "assad", "'s", "’s", "state", "groups", "group"})
+# One camp word alone (or with "the") names no force: "the opposition", "the regime", "rebel"
+# in "rebel positions" (docs/accuracy.md: not annotated).
+_BARE_CAMP = {"opposition", "rebel", "regime", "government", "insurgent", "insurgency",
+              "islamist", "jihadist", "loyalist", "militant"}
 
 for _name in ("entity_id", "resolution", "side", "resolution_score", "resolution_decision"):
     if not Span.has_extension(_name):
@@ -60,17 +97,20 @@ def unresolved_id(text: str) -> str:
 def _descriptive_patterns() -> list[list[dict]]:
     """Actor descriptions built from a camp word and a force noun, so unlisted combinations
     ("regime reinforcements", "Iranian-backed fighters", "Israeli jets") are caught."""
-    camp = ["government", "regime", "pro-government", "pro-regime", "pro-assad", "loyalist",
-            "syrian", "russian", "turkish", "israeli", "american", "u.s.", "us", "iranian",
-            "kurdish", "opposition", "rebel", "islamist", "jihadist", "insurgent", "assad",
-            "hts", "sdf", "isis", "is"]
+    camp = sorted(CAMP_WORDS)
     backed = ["turkish", "turkey", "ankara", "iranian", "iran", "russian", "us", "u.s.", "hts",
               "kurdish", "islamist", "jihadist", "american"]
-    nouns = ["forces", "troops", "soldiers", "fighters", "militias", "militia", "factions",
-             "rebels", "units", "warplanes", "jets", "aircraft", "helicopters", "drones",
-             "reinforcements", "army", "military", "militants", "groups", "gunmen", "brigades"]
+    nouns = sorted(FORCE_NOUNS)
+    mods = sorted(CAMP_WORDS | {"air", "military", "special", "elite", "armed", "ground", "naval",
+                                "regular", "paramilitary"})
     pats = [
         [{"LOWER": {"IN": camp}}, {"LOWER": {"IN": nouns}}],
+        # "Ukrainian military instructors", "Russian air forces", "Syrian government troops"
+        [{"LOWER": {"IN": camp}}, {"LOWER": {"IN": mods}, "OP": "+"}, {"LOWER": {"IN": nouns}}],
+        # "Syrian and Russian air forces": one mention of a joint force
+        [{"LOWER": {"IN": sorted(CAMP_ADJECTIVES)}}, {"LOWER": {"IN": ["and", "&"]}},
+         {"LOWER": {"IN": sorted(CAMP_ADJECTIVES)}},
+         {"LOWER": {"IN": mods}, "OP": "*"}, {"LOWER": {"IN": nouns}}],
         [{"LOWER": {"IN": camp}}, {"LOWER": {"IN": ["-", "–"]}}, {"LOWER": {"IN": ["government", "regime", "assad"]}},
          {"LOWER": {"IN": nouns}}],
         [{"LOWER": {"IN": ["pro", "anti"]}}, {"ORTH": "-"}, {"LOWER": {"IN": ["government", "regime", "assad", "turkish", "iranian"]}},
@@ -163,7 +203,165 @@ class EntityResolver:
             taken = [(sp.start, sp.end, sp.label_) for sp in spans]
         # descriptive phrases win over the NORP/ORG pieces they contain; ruler PLACEs stay
         keep = filter_spans(sorted(spans, key=lambda sp: (sp.label_ != "PLACE", sp.start)))
-        return sorted(keep, key=lambda sp: sp.start)
+        keep = sorted(keep, key=lambda sp: sp.start)
+        keep = self._metonyms(doc, keep)
+        keep = [sp for sp in keep if sp.label_ != "ACTOR" or self._is_party_mention(sp)]
+        return self._merge_appositions(doc, keep)
+
+    # -- pass 1b: which names are parties, which mentions are not --------------------------------
+    def _acts(self, span: Span) -> bool:
+        """Does a state/capital name act here (subject of a speech/action verb, agent of a
+        passive, object of "accused"/"urged ... to")?"""
+        root = span.root
+        if span.end < len(span.doc) and span.doc[span.end].text in _POSSESSIVE:
+            return False  # "Russia's" stays the country ("Syria's provinces")
+        dep, head = root.dep_, root.head
+        if dep == "nsubj":
+            return head.lemma_.lower() in _AGENT_VERBS
+        if dep == "nsubjpass":
+            return head.lemma_.lower() in _PARTY_OBJECT_VERBS
+        if dep == "pobj" and head.lower_ == "by":
+            verb = head.head
+            return (head.dep_ == "agent" or verb.tag_ == "VBN") and \
+                verb.lemma_.lower() not in _LOCATIVE_PASSIVES
+        if dep == "dobj":
+            lem = head.lemma_.lower()
+            # "prompting Russia to launch": the object is the subject of the infinitive
+            return lem in _PARTY_OBJECT_VERBS or any(c.dep_ == "xcomp" for c in head.children)
+        if dep == "pobj" and head.lower_ == "with":
+            # "with Russia and Iran holding talks": the object of an absolute "with"
+            return any(c.dep_ == "pcomp" and c.tag_ == "VBG" for c in head.children)
+        return False
+
+    def _metonyms(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """State and capital names used for the government that acts become ACTOR mentions of
+        the actor the registry's `metonyms` column names; a list of such names ("Russia, Turkey
+        and Iran holding talks") acts together."""
+        reg = self.registry
+        cand = [i for i, sp in enumerate(spans) if sp.label_ == "PLACE" and reg.is_metonym(sp.text)]
+        if not cand:
+            return spans
+        groups: list[list[int]] = []
+        for i in cand:
+            if groups:
+                prev = spans[groups[-1][-1]]
+                gap = doc[prev.end:spans[i].start]
+                if prev.sent == spans[i].sent and all(
+                        t.lower_ in (",", "and", "or", "both") for t in gap):
+                    groups[-1].append(i)
+                    continue
+            groups.append([i])
+        out = list(spans)
+        for grp in groups:
+            if not any(self._acts(spans[i]) for i in grp):
+                continue
+            for i in grp:
+                sp = spans[i]
+                actor = reg.state_actor(sp.text)
+                out[i] = Span(doc, sp.start, sp.end, label="ACTOR", span_id=actor.actor_id)
+        return out
+
+    def _is_generic(self, span: Span) -> bool:
+        return all(t.lower_ in _GENERIC_WORDS for t in span) and not any(
+            is_acronym(t.text) for t in span)
+
+    def _is_party_mention(self, span: Span) -> bool:
+        """False for actor-like words that name no party: a lone camp word ("the opposition",
+        "rebel" in "rebel positions"), a description used as a modifier ("Syrian
+        government-backed", "opposition media"), a class ("one of the strongest insurgent
+        groups", "various factions"), and a proper name written as a common noun ("an
+        Islamic state")."""
+        doc = span.doc
+        if self.registry.case_mismatch(span.text):
+            return False
+        prev = doc[span.start - 1] if span.start > 0 else None
+        if prev is not None and span[0].is_lower and prev.lower_ in CAMP_ADJECTIVES and \
+                prev.lower_ != "syrian":
+            # "Russian state media": the registry's generic "state media" is Syria's own
+            return False
+        if not self._is_generic(span):
+            return True
+        words = [t.lower_ for t in span if t.lower_ != "the"]
+        if len(words) == 1 and words[0] in _BARE_CAMP:
+            return False
+        if span.end + 1 < len(doc) and doc[span.end].text in ("-", "–") and doc[span.end + 1].is_alpha:
+            return False  # "government-backed", "regime-held"
+        root = span.root
+        heading_case = all(t.is_title or not t.is_alpha for t in span) and root.head.is_title
+        if root.dep_ in ("compound", "amod", "nmod") and not (span.start <= root.head.i < span.end) \
+                and root.head.lower_ not in FORCE_NOUNS and not heading_case:
+            # ("Syrian Army Withdraws" in a title-case heading is a subject the parser took
+            # for a modifier)
+            return False
+        if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.lower_ == "one":
+            return False
+        if any(c.dep_ in ("amod", "det") and c.lower_ in _NONSPECIFIC for c in root.children):
+            return False
+        if span.start > 0 and doc[span.start - 1].lower_ in _NONSPECIFIC:
+            return False
+        return True
+
+    def _merge_appositions(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """"Syrian state news agency SANA": a description directly followed by the name of the
+        same actor is one mention."""
+        reg = self.registry
+        out: list[Span] = []
+        for sp in spans:
+            if out and out[-1].label_ == "ACTOR" and sp.label_ == "ACTOR" and out[-1].end == sp.start:
+                a, b = reg.resolve_actor(out[-1].text), reg.resolve_actor(sp.text)
+                if a is not None and b is not None and a.actor_id == b.actor_id:
+                    out[-1] = Span(doc, out[-1].start, sp.end, label="ACTOR",
+                                   span_id=out[-1].id_ or sp.id_)
+                    continue
+            out.append(sp)
+        return out
+
+    def _resolution_texts(self, doc: Doc, ents: list[Span]) -> dict[tuple[int, int], str]:
+        """The text a PLACE is resolved with, widened by the words around the name that say
+        which unit it is: a compass part before it ("northern Hama"), a possessed region after it
+        ("Homs' countryside"), a shared plural unit ("Hama and Idlib provinces") and an
+        apposition ("Homs, one of Syria's largest provinces")."""
+        out: dict[tuple[int, int], str] = {}
+        places = [e for e in ents if e.label_ == "PLACE"]
+        for k, e in enumerate(places):
+            text = e.text
+            s, t = e.start, e.end
+            if s > 0 and doc[s - 1].lower_ in _COMPASS:
+                text = doc[s - 1].lower_ + " " + text
+            elif s > 2 and doc[s - 2].text in ("-", "–") and doc[s - 1].lower_ in _COMPASS | {
+                    "western", "eastern"} and doc[s - 3].lower_ in ("north", "south"):
+                text = doc[s - 3].lower_ + doc[s - 1].lower_ + " " + text  # north-western
+            if t + 1 < len(doc) and doc[t].text in _POSSESSIVE and doc[t + 1].lower_ in _POSSESSED_REGION:
+                text += " " + doc[t + 1].lower_
+            # coordinated names sharing a plural unit word after the last one
+            j, last = k, e
+            while j + 1 < len(places):
+                nxt = places[j + 1]
+                gap = doc[last.end:nxt.start]
+                if not gap or not all(g.lower_ in (",", "and", "or") for g in gap):
+                    break
+                j, last = j + 1, nxt
+            if last is not e:
+                tail = doc[last.end].lower_ if last.end < len(doc) else ""
+                if doc[last.end - 1].lower_ in _PLURAL_UNIT or tail in _PLURAL_UNIT:
+                    text += " province"
+            # apposition: "Homs, one of Syria's largest provinces" / "Idlib, a province in ..."
+            if t < len(doc) and doc[t].text == ",":
+                window = []
+                for tok in doc[t + 1:t + 9]:
+                    if tok.is_punct and tok.text not in ("'", "’"):
+                        break
+                    window.append(tok.lower_)
+                if window and window[0] in ("one", "a", "an", "the"):
+                    for w in window:
+                        if w in ("province", "provinces", "governorate", "governorates"):
+                            text += " province"
+                            break
+                        if w in ("city", "cities", "town", "towns", "village"):
+                            text += " city"
+                            break
+            out[(e.start, e.end)] = text
+        return out
 
     # -- pass 2: resolution with context ------------------------------------------------------
     def _dateline(self, doc: Doc) -> str | None:
@@ -177,10 +375,11 @@ class EntityResolver:
         g, reg = self.gazetteer, self.registry
         ents = self._relabel(doc)
         places = [e for e in ents if e.label_ == "PLACE"]
+        rtext = self._resolution_texts(doc, ents)
         # first, context-free resolutions; unambiguous ones form the article context
         first = {}
         for e in places:
-            first[(e.start, e.end)] = g.resolve_place(e.text, fuzzy=self.fuzzy)
+            first[(e.start, e.end)] = g.resolve_place(rtext[(e.start, e.end)], fuzzy=self.fuzzy)
         article_ids = [r.place_id for r in first.values() if r and len(r.candidates) <= 1]
         govs = [g.by_id[r.place_id].governorate for r in first.values()
                 if r and g.by_id[r.place_id].feature_type == "governorate"]
@@ -201,7 +400,7 @@ class EntityResolver:
                             and len(first[(o.start, o.end)].candidates) <= 1]
                     ctx = PlaceContext(place_ids=[i for i in article_ids], near_place_ids=near,
                                        governorates=govs, dateline=dateline)
-                    r = g.resolve_place(e.text, ctx, fuzzy=self.fuzzy)
+                    r = g.resolve_place(rtext[key], ctx, fuzzy=self.fuzzy)
                 if r is not None:
                     e._.entity_id, e._.resolution = r.place_id, r.resolution
                     e._.resolution_score, e._.resolution_decision = r.score, r.decision
@@ -220,6 +419,18 @@ class EntityResolver:
                     e._.resolution_score = 1.0 if e._.resolution == "exact" else 0.95
                 else:
                     e._.resolution = "unresolved"
+        # people in the registry (Assad, al-Jolani) are PERSON mentions that keep their id and
+        # camp; ACTOR is for forces, parties and sources (docs/accuracy.md)
+        out = []
+        for e in ents:
+            a = reg.get(e._.entity_id) if e.label_ == "ACTOR" and e._.entity_id else None
+            if a is not None and a.is_person:
+                p = Span(doc, e.start, e.end, label="PERSON", span_id=e.id_)
+                for name in ("entity_id", "resolution", "side", "resolution_score"):
+                    setattr(p._, name, getattr(e._, name))
+                e = p
+            out.append(e)
+        ents = out
         doc.ents = ents
         # doc.ents re-creates spans; extension values are keyed by offsets, so they persist
         return doc

@@ -28,8 +28,12 @@ KINDS = ("armed_group", "coalition", "state_force", "militia", "air_force", "sou
 # Words that name a camp or a state as a modifier of a force noun ("Russian warplanes",
 # "government troops"); the entity rules build descriptive mentions from them.
 CAMP_WORDS = frozenset("""government regime pro-government pro-regime pro-assad loyalist syrian
-    russian turkish israeli american u.s. us iranian iraqi lebanese ukrainian kurdish opposition
+    russian turkish israeli american u.s. us iranian iraqi lebanese ukrainian jordanian kurdish opposition
     rebel islamist jihadist insurgent assad hts sdf isis is""".split())
+# Adjectives of a state or camp that coordinate into one joint force ("Syrian and Russian air
+# forces"); names ("HTS and opposition factions") are two mentions, not one.
+CAMP_ADJECTIVES = frozenset("""syrian russian turkish israeli american iranian iraqi lebanese
+    ukrainian kurdish jordanian""".split())
 # Nouns that head a mention of an armed force ("forces", "warplanes", "instructors").
 FORCE_NOUNS = frozenset("""forces troops soldiers fighters militias militia factions rebels units
     warplanes jets aircraft helicopters drones reinforcements army military militants groups
@@ -106,6 +110,7 @@ class ActorRegistry:
         self._acronym: dict[str, str] = {}
         self._translit: dict[str, str] = {}
         self._metonym: dict[str, str] = {}
+        self._forms: dict[str, list[str]] = {}
         for a in self.actors:
             for m in a.metonyms:
                 self._metonym.setdefault(light_key(m.replace(".", "")), a.actor_id)  # file order = priority when an alias is listed twice
@@ -115,6 +120,7 @@ class ActorRegistry:
                     continue
                 key = alias.strip() if is_arabic(alias) else light_key(alias)
                 self._light.setdefault(key, a.actor_id)
+                self._forms.setdefault(key, []).append(alias)
                 if not is_arabic(alias):
                     self._translit.setdefault(normalise_name(alias), a.actor_id)
 
@@ -157,12 +163,29 @@ class ActorRegistry:
         if not lk or is_acronym(t):
             return None
         m = _COORDINATED_CAMP.match(lk)
-        if m and m.group(2) in CAMP_WORDS and m.group(3) in CAMP_WORDS:
+        if m and m.group(2) in CAMP_ADJECTIVES and m.group(3) in CAMP_ADJECTIVES:
             return self.resolve_actor(m.group(1) + " " + lk[m.end():])
         for rx, aid in _DESCRIPTIVE:
             if rx.search(lk):
                 return self.by_id.get(aid)
         return None
+
+    def case_mismatch(self, text: str) -> bool:
+        """True when the text spells a listed proper name in lower case where every listed form
+        capitalises it: "an Islamic state" is a kind of state, not the Islamic State."""
+        t = _LEADING.sub("", _POSSESSIVE.sub("", (text or "").strip()))
+        forms = self._forms.get(light_key(t))
+        if not forms or t.isupper():
+            return False
+        words = t.split()
+
+        def fits(form: str) -> bool:
+            fw = _LEADING.sub("", form).split()
+            if len(fw) != len(words):
+                return True  # cannot align: do not judge
+            return not any(f[:1].isupper() and w[:1].islower() for f, w in zip(fw, words))
+
+        return not any(fits(f) for f in forms)
 
     def state_actor(self, text: str) -> Actor | None:
         """The actor a state or capital name stands for when it acts ("Moscow accused",

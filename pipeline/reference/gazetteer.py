@@ -54,8 +54,8 @@ FEATURE_PRIOR = {
 
 # Qualifiers that name the feature type: (regex on the light key, feature types, strip?)
 _SUFFIX_HINTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
-    (re.compile(r"\s+(province|governorate|muhafazat)$"), ("governorate",)),
-    (re.compile(r"\s+(countryside|suburbs|outskirts)$"), ("governorate", "district")),
+    (re.compile(r"\s+(provinces?|governorates?|muhafazat)$"), ("governorate",)),
+    (re.compile(r"\s+(countryside|countrysides|suburbs|outskirts)$"), ("governorate", "district")),
     (re.compile(r"\s+(region|regions|area|areas)$"), ("governorate", "district", "plain", "region")),
     (re.compile(r"\s+(sub ?district|nahiya|nahiyah)$"), ("subdistrict",)),
     (re.compile(r"\s+district$"), ("district", "subdistrict")),
@@ -76,11 +76,18 @@ _PREFIX_HINTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
 ]
 _POSSESSIVE = re.compile(r"['’`]s$|['’]$")
 _NOISE_PREFIX = re.compile(
-    r"^(the|greater|northern|southern|eastern|western|central|north|south|east|west|"
-    r"northeastern|northwestern|southeastern|southwestern|north eastern|north western|"
-    r"south eastern|south western|outskirts of|parts of|part of|downtown|besieged|"
+    r"^(the|greater|central|outskirts of|parts of|part of|downtown|besieged|"
     r"strategic|key|rebel held|government held|regime held)\s+"
 )
+# A compass part of a name ("northern Hama", "southwestern Idlib") is a part of the region,
+# so a name that is both a city and a governorate means the governorate; a country stays the
+# country ("northeast Syria") and a plain town stays the town (docs/accuracy.md).
+_COMPASS_PREFIX = re.compile(
+    r"^(northern|southern|eastern|western|north|south|east|west|northeast|northwest|southeast|"
+    r"southwest|northeastern|northwestern|southeastern|southwestern|north eastern|"
+    r"north western|south eastern|south western)\s+"
+)
+COMPASS_HINT = ("governorate", "country", "region", "plain")
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,9 @@ def strip_qualifiers(text: str) -> tuple[str, tuple[str, ...] | None]:
         m = _NOISE_PREFIX.match(key)
         if m and len(key) > m.end():
             key, changed = key[m.end():], True
+        m = _COMPASS_PREFIX.match(key)
+        if m and len(key) > m.end():
+            key, changed, hint = key[m.end():], True, hint or COMPASS_HINT
         for rx, ft in _PREFIX_HINTS:
             m = rx.match(key)
             if m and len(key) > m.end():

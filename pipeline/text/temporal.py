@@ -8,7 +8,7 @@ News text dates events relative to the day it is published ("on Thursday", "yest
   recent such day on or before the publication date: reporting is about the past;
 - "last Thursday" / "since last Thursday" is the most recent such day strictly before the
   publication date (how news writers use it), never the same day;
-- "yesterday" = publication − 1; "today", "this morning", "tonight" = publication date;
+- "yesterday" = publication − 1; "today", "this morning", "tonight", a bare "now" = publication date;
 - a month-and-day without a year takes the publication year, or the previous year if that would
   put it more than 90 days after publication (a December article citing "Jan. 3");
 - week-level vagueness ("earlier this week", "this week", "in recent days", "last week") gets
@@ -53,7 +53,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("yesterday", re.compile(r"\b(?:the\s+day\s+before\s+yesterday|yesterday|last\s+night)\b",
                              re.I)),
     ("today", re.compile(r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening)|earlier\s+today"
-                         r"|on\s+the\s+same\s+day)\b", re.I)),
+                         r"|on\s+the\s+same\s+day)\b|^\s*now\s*$", re.I)),
     ("last_wd", re.compile(r"\blast\s+" + _WD + r"\b", re.I)),
     ("wd", re.compile(r"\b" + _WD + r"\b", re.I)),
     ("month_year", re.compile(r"\b" + _MON + r"\s+(?:of\s+)?" + _YEAR + r"\b", re.I)),
@@ -206,7 +206,12 @@ def _date_spans(sent):
         if t.i in covered:
             continue
         low = t.lower_
-        if low in WEEKDAYS and len(low) > 3 or low in ("yesterday", "today", "tonight"):
+        if low in WEEKDAYS and len(low) > 3 or low in ("yesterday", "today", "tonight") or (
+                low == "now" and t.dep_ == "advmod" and (t.head.lemma_ == "be" or t.head.pos_ in (
+                    "NOUN", "PROPN"))):
+            # "is now within 10 km of", "the rebels now 10 km away": a state as of today; "HTS
+            # now holds X" dates the holding, not the events that led to it
+
             spans.append(doc[t.i : t.i + 1])
     return spans
 
