@@ -298,6 +298,7 @@ class PeakRss:
         self._proc = psutil.Process()
         self._interval = interval_s
         self.peak = 0
+        self.window = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -312,7 +313,14 @@ class PeakRss:
             with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
         self.peak = max(self.peak, total)
+        self.window = max(self.window, total)
         return total
+
+    def take_peak(self) -> int:
+        """The peak since the last call, and start a new window (per-stage peaks)."""
+        self.sample()
+        peak, self.window = self.window, 0
+        return peak
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -505,7 +513,7 @@ def run_benchmark(
         cpu = _cpu_s()
         out["floor_s"], out["floor_tokens"] = floor(texts, model_name, batch_size, n_process)
         out["floor_cpu_s"] = _cpu_s() - cpu
-        out["rss_after_floor_mb"] = round(rss.sample() / 2**20, 1)
+        out["peak_rss_floor_mb"] = round(rss.take_peak() / 2**20, 1)
         log(f"(a) floor: {out['floor_s']:.1f}s, {out['floor_tokens']} tokens")
         del texts
 
@@ -524,7 +532,7 @@ def run_benchmark(
         out["pipeline_docs_parsed"], out["tokens"] = full.docs_parsed, full.tokens
         out["nlp_step_s"] = full.nlp_seconds
         out["failed_checks"] = full.failed_checks
-        out["rss_after_pipeline_mb"] = round(rss.sample() / 2**20, 1)
+        out["peak_rss_pipeline_mb"] = round(rss.take_peak() / 2**20, 1)
         log(f"(b) pipeline: {full.seconds:.1f}s ({full.docs_parsed} docs parsed)")
 
         from pipeline.marts import build_marts
@@ -552,13 +560,14 @@ def run_benchmark(
             raise AssertionError(f"a rerun with a warm doc cache parsed {rules.docs_parsed} docs; expected 0")
         out["rules_only_s"], out["rules_only_steps"] = rules.seconds, rules.steps
         log(f"(e) rules only: {rules.seconds:.1f}s (0 docs parsed)")
+        out["peak_rss_mb"] = round(rss.peak / 2**20, 1)  # (a)-(f): what the targets are about
 
         if reports == "separate":
             rep = run_job(resources, checks=checks, only_reports=True)
             out["reports_s"], out["reports_steps"] = rep.seconds, rep.steps
+            out["peak_rss_reports_mb"] = round(rss.take_peak() / 2**20, 1)
             log(f"reports alone (not in b/d/e): {rep.seconds:.1f}s")
 
-    out["peak_rss_mb"] = round(rss.peak / 2**20, 1)
     out["maxrss_self_mb"] = round(_maxrss_mb(resource.RUSAGE_SELF), 1)
     out["maxrss_children_mb"] = round(_maxrss_mb(resource.RUSAGE_CHILDREN), 1)
     out["ratio"] = out["pipeline_s"] / out["floor_s"] if out["floor_s"] else float("inf")
@@ -603,7 +612,12 @@ def format_table(r: dict) -> str:
         f"{'pipeline articles/s':<36} {r['pipeline_articles_per_s']:>10.1f}",
         f"{'read+clean alone':<36} {r['clean_s']:>9.2f}s",
         f"{'nlp step (parse + rules)':<36} {r['nlp_step_s'] or 0:>9.2f}s",
-        *([f"{'report assets alone (not in b/d/e)':<36} {r['reports_s']:>9.2f}s"] if "reports_s" in r else []),
+        f"{'peak RSS: floor / pipeline':<36} {r['peak_rss_floor_mb']:>8.0f}MB / {r['peak_rss_pipeline_mb']:.0f}MB",
+        *(
+            [f"{'report assets alone (not in b/d/e)':<36} {r['reports_s']:>9.2f}s, peak RSS {r['peak_rss_reports_mb']:.0f}MB"]
+            if "reports_s" in r
+            else []
+        ),
         "pipeline steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r["pipeline_steps"].items(), key=lambda kv: -kv[1])[:8]),
         "incremental steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(r["incremental_steps"].items(), key=lambda kv: -kv[1])[:6]),
     ]

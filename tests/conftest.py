@@ -28,3 +28,14 @@ def seeds_copy(tmp_path_factory) -> Path:
         if f.is_file():
             shutil.copy2(f, target / f.name)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_dagster_state_storage():
+    """A DagsterInstance publishes its defs-state storage in a context variable that outlives the
+    instance when a test does not dispose of it; a later `validate_loadable` then trips over the
+    dead instance. Each test starts with none set, as a fresh process would."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield

@@ -475,7 +475,7 @@ def test_readme_worked_example(corpus):
     got = [(d, v[0], v[1], round(v[2], 3), v[3]) for d, v in corpus.daily("suran_hama").items()]
     nov27, dec1 = D(2024, 11, 27), D(2024, 12, 1)
     assert got == [
-        (nov27, "government", "baseline", 0.9, nov27),
+        (nov27, "government", "reported", 0.9, nov27),
         (D(2024, 11, 28), "government", "carried", 0.815, nov27),
         (D(2024, 11, 29), "government", "carried", 0.738, nov27),
         (D(2024, 11, 30), "government", "carried", 0.669, nov27),
