@@ -22,12 +22,10 @@ def built(tmp_path_factory, seeds_copy):
         "seeds": SeedsConfig(seeds_dir=str(seeds_copy)),
         "nlp_model": NlpModel(cache_dir=str(root / "cache")),
     }
-    job = defs.resolve_job_def("frontline_all")
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [*defs.assets, *defs.asset_checks], resources=resources, instance=instance, raise_on_error=False
         )
-    assert job is not None
     return result, db
 
 
