@@ -64,6 +64,7 @@ TABLES: dict[str, list[Column]] = {
         _c("url", S, "Source URL."),
         _c("content_sha256", S, "Content hash of the raw record."),
         _c("boilerplate", S, "JSON list of removed boilerplate segments with the rule that removed each."),
+        _c("clean_key", S, "Fingerprint of content, metadata and cleaning code; unchanged means not re-cleaned."),
     ],
     "clean.sentences": [
         _c("article_id", S, "Article id."),
@@ -124,6 +125,13 @@ TABLES: dict[str, list[Column]] = {
         _c("attribution_text", S, "Who says so."),
         _c("certainty", S, "Certainty, as for claims."),
         _c("is_historical", B, "About a past period, not the current events."),
+    ],
+    "nlp.article_state": [
+        _c("article_id", S, "Article id."),
+        _c("analysis_key", S, "Fingerprint of body text, sentences, metadata, model and rules; unchanged means not re-analysed."),
+        _c("n_mentions", I, "Rows in nlp.entity_mentions."),
+        _c("n_claims", I, "Rows in nlp.claims."),
+        _c("n_figures", I, "Rows in nlp.figures."),
     ],
     "ref.baseline_control": [
         _c("place_id", S, "Resolved place."),

@@ -266,7 +266,22 @@ def report_html(con, tmp_path_factory) -> str:
 def test_report_has_one_map_per_day_and_a_slider(report_html):
     maps = re.findall(r'<figure class="day-map" data-day="([0-9-]+)"', report_html)
     assert maps == [d.isoformat() for d in DAYS]
-    assert report_html.count('src="data:image/png;base64,') == len(DAYS) + 1  # maps + timeline
+    assert report_html.count('src="data:image/png;base64,') == 1  # the timeline; maps are inline SVG
+    svgs = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg".*?</svg>', report_html, re.S)
+    assert len(svgs) == len(DAYS)
+    last = ET.fromstring(svgs[-1])  # well-formed XML
+    circles = list(last.iter(f"{SVG_NS}circle"))
+    assert len(circles) == 5  # 6 places on 1 Dec, the Old Souq has no coordinates
+    labels = {t.text for t in last.iter(f"{SVG_NS}text") if t.get("class") == "m-lab"}
+    assert labels == {"Kafr Qarib", "Tal Bayda", "Qala Base", "East Hill", "Hama"}
+    assert "HAMA" in {t.text for t in last.iter(f"{SVG_NS}text")}
+    hama = [c for c in circles if c.find(f"{SVG_NS}title").text.startswith("Hama:")]
+    assert hama and "f-opposition" in hama[0].get("class") and "e-reported" in hama[0].get("class")
+    # every day shares one frame: a place sits at the same point on every map
+    first = ET.fromstring(svgs[0])
+    pos = {c.find(f"{SVG_NS}title").text.split(":")[0]: (c.get("cx"), c.get("cy")) for c in first.iter(f"{SVG_NS}circle")}
+    assert all(pos.get(c.find(f"{SVG_NS}title").text.split(":")[0], (c.get("cx"), c.get("cy"))) == (c.get("cx"), c.get("cy"))
+               for c in circles)
     assert re.search(r'<input type="range" id="day-slider" min="0" max="4" value="4"', report_html)
 
 

@@ -9,6 +9,18 @@ from pipeline.tables import conform
 from pipeline.text.corpus import clean_rows
 
 
+def _previous(warehouse: Warehouse) -> dict[str, tuple[dict, list[dict]]]:
+    if not (warehouse.table_exists("clean.articles") and warehouse.table_exists("clean.sentences")):
+        return {}
+    articles = warehouse.query("select * from clean.articles")
+    if "clean_key" not in articles.columns:  # a warehouse from before incremental cleaning
+        return {}
+    sentences: dict[str, list[dict]] = {}
+    for row in warehouse.query("select * from clean.sentences order by article_id, sentence_id").iter_rows(named=True):
+        sentences.setdefault(row["article_id"], []).append(row)
+    return {a["article_id"]: (a, sentences.get(a["article_id"], [])) for a in articles.iter_rows(named=True)}
+
+
 @dg.multi_asset(
     specs=[
         spec(
@@ -27,7 +39,7 @@ from pipeline.text.corpus import clean_rows
 )
 def clean_layer(warehouse: Warehouse):
     raw = warehouse.query("select * from raw.articles where status = 'active' order by article_id").to_dicts()
-    article_rows, sentence_rows = clean_rows(raw)
+    article_rows, sentence_rows = clean_rows(raw, _previous(warehouse))
     articles = conform("clean.articles", article_rows)
     sentences = conform("clean.sentences", sentence_rows)
     with warehouse.write() as con:

@@ -4,15 +4,39 @@
 import time
 
 import dagster as dg
+import polars as pl
 
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
 from pipeline.nlp.corpus import analyse_documents, article_texts
-from pipeline.nlp.pipeline import DocCache
+from pipeline.nlp.pipeline import DocCache, analysis_key, model_fingerprint
 from pipeline.resources import NlpModel, Warehouse, replace_table
 from pipeline.tables import conform
 
 _DEPS = [["clean", "articles"], ["clean", "sentences"], ["ref", "places"], ["ref", "actors"]]
 _KINDS = {"duckdb", "polars", "spacy"}
+
+
+def _previous_keys(warehouse: Warehouse) -> dict[str, str]:
+    if not warehouse.table_exists("nlp.article_state"):
+        return {}
+    frame = warehouse.query("select article_id, analysis_key from nlp.article_state")
+    return dict(zip(frame["article_id"], frame["analysis_key"]))
+
+
+# Rows come back in one canonical order, so an incremental build writes the same tables as a full one.
+_ORDER = {
+    "nlp.entity_mentions": ["article_id", "start_char", "end_char", "label"],
+    "nlp.claims": ["article_id", "start_char", "end_char", "claim_id"],
+    "nlp.figures": ["article_id", "start_char", "end_char", "figure_id"],
+}
+
+
+def _merge(table: str, new_rows: list[dict], warehouse: Warehouse, reuse_ids: list[str]) -> pl.DataFrame:
+    frames = [conform(table, new_rows)]
+    if reuse_ids and warehouse.table_exists(table):
+        kept = warehouse.query(f"select * from {table} where list_contains(?, article_id)", [reuse_ids])
+        frames.append(conform(table, kept))
+    return pl.concat(frames).sort(_ORDER[table], nulls_last=True)
 
 
 @dg.multi_asset(
@@ -44,27 +68,46 @@ _KINDS = {"duckdb", "polars", "spacy"}
 def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse: Warehouse):
     articles = warehouse.query("select * from clean.articles order by article_id").to_dicts()
     sentences = warehouse.query("select * from clean.sentences order by article_id, sentence_id").to_dicts()
+    nlp = nlp_model.nlp
     cache = DocCache(nlp_model.cache_path(warehouse.database))
+    texts = article_texts(articles, sentences)
+    model_fp = model_fingerprint(nlp)
+    keys = {t.article_id: analysis_key(model_fp, cache, t) for t in texts}
+    previous = _previous_keys(warehouse)
+    unchanged = sorted(a for a, k in keys.items() if previous.get(a) == k)
+    changed = [t for t in texts if previous.get(t.article_id) != keys[t.article_id]]
+
     started = time.perf_counter()
-    rows = analyse_documents(
-        nlp_model.nlp,
-        article_texts(articles, sentences),
-        cache=cache,
-        batch_size=nlp_model.batch_size,
-        n_process=nlp_model.n_process,
-    )
+    rows = analyse_documents(nlp, changed, cache=cache, batch_size=nlp_model.batch_size, n_process=nlp_model.n_process)
     elapsed = time.perf_counter() - started
-    mentions = conform("nlp.entity_mentions", rows.mentions)
-    claims = conform("nlp.claims", rows.claims)
-    figures = conform("nlp.figures", rows.figures)
+    mentions = _merge("nlp.entity_mentions", rows.mentions, warehouse, unchanged)
+    claims = _merge("nlp.claims", rows.claims, warehouse, unchanged)
+    figures = _merge("nlp.figures", rows.figures, warehouse, unchanged)
+    state = conform(
+        "nlp.article_state",
+        [
+            {
+                "article_id": a,
+                "analysis_key": k,
+                "n_mentions": int((mentions["article_id"] == a).sum()),
+                "n_claims": int((claims["article_id"] == a).sum()),
+                "n_figures": int((figures["article_id"] == a).sum()),
+            }
+            for a, k in sorted(keys.items())
+        ],
+    )
     with warehouse.write() as con:
         replace_table(con, "nlp.entity_mentions", mentions)
         replace_table(con, "nlp.claims", claims)
         replace_table(con, "nlp.figures", figures)
+        replace_table(con, "nlp.article_state", state)
     context.log.info(
-        f"{rows.n_docs} docs, {rows.n_tokens} tokens in {elapsed:.1f}s; doc cache {cache.hits} hits, {cache.misses} parsed"
+        f"{len(changed)} of {len(texts)} articles analysed ({rows.n_tokens} tokens) in {elapsed:.1f}s; "
+        f"doc cache {cache.hits} hits, {cache.misses} parsed; {len(unchanged)} reused unchanged"
     )
     run_stats = {
+        "articles_analysed": len(changed),
+        "articles_reused": len(unchanged),
         "docs": rows.n_docs,
         "tokens": rows.n_tokens,
         "seconds": round(elapsed, 2),

@@ -14,8 +14,15 @@ The resolver (stage B, rules only) then
 2. adds descriptive actor mentions the ruler and NER miss ("pro-government forces",
    "Russian warplanes", "the factions") and extends places over a following qualifier
    ("Hama province", "Idlib countryside") and drops a trailing possessive ("Hama's");
+   turns state and capital names that act ("Moscow accused", "condemned by Tehran") into ACTOR
+   mentions of the registry's `metonyms`; drops actor-like words that name no party (a lone
+   "the opposition", modifiers such as "rebel positions", "one of the ... groups", "an Islamic
+   state") and merges "Syrian state news agency SANA" into one mention;
 3. re-resolves every PLACE with article context (other places, governorates, the dateline,
-   same-sentence neighbours), so an ambiguous name (Suran) follows the article's geography.
+   same-sentence neighbours), so an ambiguous name (Suran) follows the article's geography, and
+   with the words around the name that say which unit it is ("northern Hama", "Homs'
+   countryside", "Hama and Idlib provinces", "Homs, one of Syria's largest provinces");
+4. relabels registry people (kind `person`) to PERSON, keeping their id and camp.
 Span extensions: entity_id, resolution, side, resolution_score (and resolution_decision).
 """
 

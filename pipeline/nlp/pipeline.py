@@ -123,6 +123,9 @@ class DocCache:
     def _path(self, key: str) -> Path:
         return self.root / self._fingerprint / f"{key}.spacy"
 
+    def has(self, key: str) -> bool:
+        return self._path(key).exists()
+
     def get(self, nlp: Language, key: str) -> Doc | None:
         path = self._path(key)
         if not path.exists():
@@ -149,47 +152,56 @@ def parse_articles(
     batch_size: int = 64,
     n_process: int = 1,
 ) -> Iterator[tuple[ArticleText, Doc]]:
-    """Yield (article, doc) after both stages. Identical texts are parsed once."""
+    """Yield (article, doc) after both stages, in input order, streaming.
+
+    One `nlp.pipe` call parses every text the cache lacks; docs are handed over as they come, so
+    memory holds a batch, not the corpus. Identical texts are parsed once: a later duplicate gets
+    a copy of the parsed doc (stage B mutates docs)."""
     if cache is not None:
         cache._fingerprint = model_fingerprint(nlp)
-    stage_a = [n for n in nlp.pipe_names if n not in STAGE_B]
-    parsed: dict[str, Doc] = {}
-    todo: list[tuple[str, ArticleText]] = []
-    queued: set[str] = set()
-    for article in articles:
-        key = _text_key(cache, article)
-        if key in parsed or key in queued:
-            continue
-        queued.add(key)
-        doc = cache.get(nlp, key) if cache else None
-        if doc is not None:
-            cache.hits += 1
-            parsed[key] = doc
-        else:
-            todo.append((key, article))
-    if todo:
-        if cache is not None:
-            cache.misses += len(todo)
-
-        def make_docs() -> Iterable[Doc]:
-            for _, article in todo:
-                doc = nlp.make_doc(article.body_text)
-                doc._.sentence_bounds = article.sentence_bounds
-                yield doc
-
-        with nlp.select_pipes(enable=stage_a):
-            for (key, _), doc in zip(todo, nlp.pipe(make_docs(), batch_size=batch_size, n_process=n_process)):
-                if cache is not None:
-                    cache.put(key, doc)
-                parsed[key] = doc
     keys = [_text_key(cache, article) for article in articles]
     remaining = Counter(keys)
-    for article, key in zip(articles, keys):
-        # Stage B mutates the doc, so duplicates get their own copy; the last (usually the only)
-        # user takes the parsed doc itself: a copy per article cost ~4 ms and held two docs each.
+    first_seen: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first_seen.setdefault(key, i)
+    to_parse = [i for key, i in first_seen.items() if cache is None or not cache.has(key)]
+    if cache is not None:
+        cache.misses += len(to_parse)
+
+    def make_docs() -> Iterable[Doc]:
+        for i in to_parse:
+            doc = nlp.make_doc(articles[i].body_text)
+            doc._.sentence_bounds = articles[i].sentence_bounds
+            yield doc
+
+    parsed = iter(nlp.pipe(make_docs(), batch_size=batch_size, n_process=n_process, disable=list(STAGE_B)))
+    parse_next = set(to_parse)
+    shared: dict[str, bytes] = {}  # parsed docs of texts that occur again later
+    for i, (article, key) in enumerate(zip(articles, keys)):
         remaining[key] -= 1
-        doc = parsed.pop(key) if remaining[key] == 0 else Doc(parsed[key].vocab).from_bytes(parsed[key].to_bytes())
+        if key in shared:
+            doc = Doc(nlp.vocab).from_bytes(shared[key])
+        else:
+            doc = next(parsed) if i in parse_next else cache.get(nlp, key)
+            if doc is None:  # a torn cache file: parse this one now
+                doc = _parse_one(nlp, article)
+                cache.misses += 1
+            elif i in parse_next:
+                if cache is not None:
+                    cache.put(key, doc)
+            else:
+                cache.hits += 1
+            if remaining[key] > 0:
+                shared[key] = doc.to_bytes()
+        if remaining[key] == 0:
+            shared.pop(key, None)
         yield article, run_rules(nlp, doc, article)
+
+
+def _parse_one(nlp: Language, article: ArticleText) -> Doc:
+    doc = nlp.make_doc(article.body_text)
+    doc._.sentence_bounds = article.sentence_bounds
+    return next(iter(nlp.pipe([doc], disable=list(STAGE_B))))
 
 
 def _text_key(cache: DocCache | None, article: ArticleText) -> str:
@@ -201,6 +213,17 @@ def run_rules(nlp: Language, doc: Doc, article: ArticleText) -> Doc:
     doc._.published = article.published
     doc._.publisher = article.publisher
     for name in STAGE_B:
-        if name in nlp.pipe_names:
+        if name in nlp.component_names:
             doc = nlp.get_pipe(name)(doc)
     return doc
+
+
+def analysis_key(model_fp: str, cache: DocCache | None, article: ArticleText) -> str:
+    """What an article's nlp rows depend on: its text and sentences, the metadata the rules read
+    (publication date, publisher), the model and ruler (`model_fingerprint`), and the rule code
+    and reference data."""
+    from pipeline.versioning import digest, rules_version
+
+    return digest(
+        _text_key(cache, article), article.published, article.publisher, model_fp, rules_version()
+    )

@@ -97,7 +97,7 @@ def control_between(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.dat
     return fetch_frame(
         con,
         """
-        select c.place_id, coalesce(p.name, c.place_id) as name, p.governorate, p.lat, p.lon,
+        select c.place_id, coalesce(p.name, c.place_id) as name, p.feature_type, p.governorate, p.lat, p.lon,
                c.date, coalesce(c.controller_side, 'unknown') as controller_side, case when c.basis = 'baseline' then 'baseline' else c.status end as status,
                c.since_date, c.evidence_event_id, c.confidence
         from warehouse.control_daily as c

@@ -1,7 +1,8 @@
 """The self-contained HTML report: per-day maps behind a slider, the timeline, an interactive
 control grid with the evidence behind every cell, the disputes and the figures.
 
-Self-contained means one file that opens from disk with no network: images are inline base64 PNG,
+Self-contained means one file that opens from disk with no network: the per-day maps are inline
+SVG (pipeline.reports.svgmap), the timeline an inline base64 PNG,
 CSS and JS are inline, and nothing is loaded from elsewhere (links to source articles are plain
 navigation links, only for http/https URLs). Every piece of text from the corpus goes through
 html.escape, so an article containing markup cannot inject it into the report.
@@ -20,8 +21,10 @@ import duckdb
 import polars as pl
 
 from pipeline.reports import data
-from pipeline.reports.maps import control_map_png
+from pipeline.reports.labels import MAX_LABELS
 from pipeline.reports.palette import SIDE_COLOURS, STATUS_STYLES, side_colour, status_style, tinted_hex
+from pipeline.reports.svgmap import Frame, map_svg
+from pipeline.reports.svgmap import css as map_css
 from pipeline.reports.timeline import timeline_grid, timeline_png
 
 _MAX_TOOLTIP_SENTENCES = 3
@@ -36,7 +39,7 @@ main{padding:8px 24px 40px;max-width:1500px}section{margin:18px 0 30px}
 h2{border-bottom:2px solid #25303b;padding-bottom:4px}
 .slider{display:flex;gap:10px;align-items:center;margin:8px 0}.slider input{flex:1;max-width:700px}
 .day-label{font-weight:bold;font-variant-numeric:tabular-nums;min-width:7em}
-figure.day-map{margin:0}figure.day-map img{max-width:100%;height:auto;border:1px solid #ccc;background:#fff}
+figure.day-map{margin:0}svg.map-svg{width:100%;max-width:1000px;height:auto;border:1px solid #ccc;background:#fff;font-family:inherit}
 img.timeline{max-width:100%;height:auto;border:1px solid #ccc;background:#fff}
 table{border-collapse:collapse;font-size:.85em;margin:6px 0}th,td{border:1px solid #d5d5d5;padding:3px 6px;vertical-align:top}
 th{background:#eef0f2;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -191,17 +194,23 @@ def _cell_title(r: dict, index: _EvidenceIndex) -> str:
     return f"{head}\nNo linked evidence event."
 
 
-def _map_section(con, days: list[dt.date], cells: pl.DataFrame, index: _EvidenceIndex, dpi: int) -> str:
+def _map_section(con, days: list[dt.date], cells: pl.DataFrame, index: _EvidenceIndex) -> str:
     if not days:
         return '<section id="map"><h2>Control map</h2><p class="muted">No control data in the warehouse.</p></section>'
     by_day: dict[dt.date, list[dict]] = defaultdict(list)
     for r in cells.iter_rows(named=True):
         by_day[r["date"]].append(r)
+    # One frame for every day (all places of the period), so the slider never moves the view.
+    located = {r["place_id"]: (r["lat"], r["lon"]) for r in cells.iter_rows(named=True)
+               if r["lat"] is not None and r["lon"] is not None} if cells.height else {}
+    frame = Frame.fit([p[0] for p in located.values()], [p[1] for p in located.values()])
+    governorates = data.governorate_centroids(con).to_dicts()
     figs = []
     for day in days:
-        png, meta = control_map_png(con, day, dpi=dpi)
+        day_rows = sorted(by_day.get(day, []), key=lambda r: (r["name"], r["place_id"]))
+        svg, meta = map_svg(day_rows, day, frame, governorates)
         rows = []
-        for r in sorted(by_day.get(day, []), key=lambda r: (r["name"], r["place_id"])):
+        for r in day_rows:
             eid = r["evidence_event_id"]
             button = (f'<button class="ev-btn" data-ev="{index.anchor[eid]}" data-heading="{esc(r["name"])} · '
                       f'{esc(day)}">evidence</button>') if eid in index.anchor else '<span class="muted">none</span>'
@@ -214,16 +223,22 @@ def _map_section(con, days: list[dt.date], cells: pl.DataFrame, index: _Evidence
                  "<th>status</th><th>confidence</th><th>since</th><th>evidence</th></tr>{rows}</table></details>"
                  ).format(n=len(rows), rows="".join(rows))
         figs.append(
-            f'<figure class="day-map" data-day="{esc(day)}" hidden>'
-            f'<img alt="Control map for {esc(day)}: {meta["n_mapped"]} of {meta["n_places"]} places mapped" '
-            f'src="{_b64_png(png)}">{table}</figure>'
+            f'<figure class="day-map" data-day="{esc(day)}" data-mapped="{meta["n_mapped"]}" '
+            f'data-labels="{meta["n_labels"]}" hidden>{svg}{table}</figure>'
         )
     last = len(days) - 1
+    sides_seen = {r["controller_side"] for r in cells.iter_rows(named=True)} if cells.height else set()
+    legend = "".join(f"<span style=\"margin-right:12px\">{_swatch(s)}</span>" for s in SIDE_COLOURS
+                     if s in sides_seen or s in ("opposition", "government", "contested"))
     return (
         '<section id="map"><h2>Control map</h2>'
         '<p>One map per day of the corpus period. Move the slider (or use ← →) to change the day; the table '
         'under the map lists every place with a control state that day, including those without '
-        'coordinates.</p>'
+        'coordinates. Hover a marker for its state. Fill opacity = confidence; marker edge = status '
+        '(thick black confirmed, thin black reported, dashed claimed, purple with × disputed, dotted '
+        f'baseline, thin grey carried). Labels: at most {MAX_LABELS} per day, places with new evidence '
+        'and recent changes first, then cities and towns.</p>'
+        f'<p class="map-legend">{legend}</p>'
         '<div class="slider"><button id="day-prev" type="button">◀</button>'
         f'<input type="range" id="day-slider" min="0" max="{last}" value="{last}" step="1" '
         'aria-label="day">'
@@ -327,13 +342,13 @@ def _legend_section() -> str:
             '</div></div></section>')
 
 
-def render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, map_dpi: int = 80, timeline_dpi: int = 100) -> Path:
+def render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, timeline_dpi: int = 100) -> Path:
     """Write `out_dir/index.html` (self-contained) and return its path."""
     with data.own_cursor(con) as cur:
-        return _render_report(cur, out_dir, map_dpi=map_dpi, timeline_dpi=timeline_dpi)
+        return _render_report(cur, out_dir, timeline_dpi=timeline_dpi)
 
 
-def _render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, map_dpi: int, timeline_dpi: int) -> Path:
+def _render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, timeline_dpi: int) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     days, order, cells = timeline_grid(con)
@@ -346,13 +361,13 @@ def _render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, map_dpi: in
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>Frontline report</title>",
-        f"<style>{CSS}</style></head><body>",
+        f"<style>{CSS}{map_css()}</style></head><body>",
         f"<header><h1>Frontline: who controlled which place, and who says so</h1>"
         f"<p>Corpus period {esc(period)} · {n_places} places with a control state · {len(index.events)} "
         f"control events with evidence. This file is self-contained and works offline.</p></header>",
         '<nav><a href="#map">Map</a><a href="#timeline">Timeline</a><a href="#disputes">Disputes</a>'
         '<a href="#figures">Figures</a><a href="#legend">How to read</a></nav><main>',
-        _map_section(con, days, cells, index, map_dpi),
+        _map_section(con, days, cells, index),
         _timeline_section(con, days, order, cells, index, timeline_dpi),
         _disputes_section(con),
         _figures_section(con),

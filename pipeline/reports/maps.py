@@ -17,8 +17,15 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 
 from pipeline.reports import data
-from pipeline.reports.labels import LabelRequest, place_labels
-from pipeline.reports.palette import SIDE_COLOURS, STATUS_STYLES, marker_alpha, side_colour, status_style
+from pipeline.reports.labels import MAX_LABELS, LabelRequest, place_labels
+from pipeline.reports.palette import (
+    SIDE_COLOURS,
+    STATUS_STYLES,
+    hex_to_rgb,
+    marker_alpha,
+    side_colour,
+    status_style,
+)
 from pipeline.reports.render import new_figure, png_bytes, save, style
 
 # Marker area (pt^2) by kind of place: cities read as the anchors of a front.
@@ -43,6 +50,20 @@ def _extent(lats: list[float], lons: list[float]) -> tuple[float, float, float, 
 
 def _status_of(row: dict) -> str:
     return (row.get("status") or "").lower()
+
+
+_FRESH = ("confirmed", "disputed", "reported", "claimed")
+_KIND_RANK = {"city": 0, "governorate": 0, "district": 1, "town": 1, "military_site": 2, "airport": 2}
+
+
+def label_priority(r: dict, day: dt.date | None) -> tuple:
+    """Which places get a label first: new evidence that day, then the most recent change of
+    controller (since_date), then cities before towns before villages, then confidence."""
+    fresh = 0 if _status_of(r) in _FRESH else 1
+    since = r.get("since_date")
+    age = (day - since).days if day is not None and since is not None else 10_000
+    return (fresh, max(age, 0), _KIND_RANK.get(r.get("feature_type") or "", 3), -(r.get("confidence") or 0.0),
+            str(r.get("name") or ""), str(r.get("place_id") or ""))
 
 
 def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, *, title_extra: str = ""):
@@ -86,29 +107,33 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
             gov_labels.append(ax.text(g["lon"], g["lat"], str(g["name"]).upper(), fontsize=10, color="#b9b2a0",
                     ha="center", va="center", zorder=1, fontweight="bold", alpha=0.9))
 
-    # Weaker states first, so confirmed and disputed markers end up on top.
+    # Weaker states first, so confirmed and disputed markers end up on top. One collection per
+    # status (edge style), not one per place: hundreds of places stay a handful of artists.
     order = {"carried": 0, "baseline": 1, "claimed": 2, "reported": 3, "confirmed": 4, "disputed": 5}
-    for r in sorted(mapped, key=lambda r: (order.get(_status_of(r), 0), r["name"])):
-        st = status_style(r["status"])
-        ax.scatter([r["lon"]], [r["lat"]], s=_SIZES.get(r.get("feature_type") or "", _DEFAULT_SIZE),
-                   c=[side_colour(r["controller_side"])], alpha=marker_alpha(r["confidence"]),
-                   edgecolors=[st["edge"]], linewidths=st["lw"], linestyles=st["ls"], zorder=3)
-        if _status_of(r) == "disputed":
-            ax.scatter([r["lon"]], [r["lat"]], s=22, marker="x", c=["#6a0dad"], linewidths=1.2, zorder=4)
+    by_status: dict[str, list[dict]] = {}
+    for r in mapped:
+        by_status.setdefault(_status_of(r), []).append(r)
+    for status in sorted(by_status, key=lambda s: (order.get(s, 0), s)):
+        group = sorted(by_status[status], key=lambda r: r["name"])
+        st = status_style(status)
+        ax.scatter([r["lon"] for r in group], [r["lat"] for r in group],
+                   s=[_SIZES.get(r.get("feature_type") or "", _DEFAULT_SIZE) for r in group],
+                   c=[(*hex_to_rgb(side_colour(r["controller_side"])), marker_alpha(r["confidence"])) for r in group],
+                   edgecolors=st["edge"], linewidths=st["lw"], linestyles=st["ls"],
+                   zorder=3 + order.get(status, 0) / 10)
+        if status == "disputed":
+            ax.scatter([r["lon"] for r in group], [r["lat"] for r in group], s=22, marker="x", c="#6a0dad",
+                       linewidths=1.2, zorder=4)
 
-    # Label the important places first: fresh evidence, confidence, bigger places.
-    def priority(r: dict):
-        fresh = 0 if _status_of(r) in ("confirmed", "disputed", "reported", "claimed") else 1
-        return (fresh, -(r["confidence"] or 0.0), -_SIZES.get(r.get("feature_type") or "", _DEFAULT_SIZE), r["name"])
-
-    ranked = sorted(mapped, key=priority)
+    ranked = sorted(mapped, key=lambda r: label_priority(r, day))
     requests = [
         LabelRequest(r["lon"], r["lat"], str(r["name"]),
                      marker_radius_pt=math.sqrt(_SIZES.get(r.get("feature_type") or "", _DEFAULT_SIZE)) / 2 + 1)
         for r in ranked
     ]
     _, skipped = place_labels(ax, requests, fontsize=7.5, always=min(len(requests), 12),
-                              text_kwargs={"bbox": _LABEL_BOX, "color": "#111111"}, avoid=gov_labels)
+                              text_kwargs={"bbox": _LABEL_BOX, "color": "#111111"}, avoid=gov_labels,
+                              cap=MAX_LABELS)
     unlabelled = [ranked[i]["name"] for i in skipped]
 
     when = day.isoformat() if day else "no control data"
@@ -151,7 +176,7 @@ def _draw(frame: pl.DataFrame, governorates: pl.DataFrame, day: dt.date | None, 
         if len(unmapped) > _NOTE_LIMIT:
             note.append(f"  … and {len(unmapped) - _NOTE_LIMIT} more (see the HTML report)")
     if unlabelled:
-        note.append(f"{len(unlabelled)} crowded labels left out:")
+        note.append(f"{len(unlabelled)} labels left out (crowded, or beyond the {MAX_LABELS} most important):")
         note.append("  " + ", ".join(unlabelled[:8]) + (" …" if len(unlabelled) > 8 else ""))
     side_ax.text(0.0, top, "\n".join(note), fontsize=7, va="top", ha="left",
                  transform=side_ax.transAxes)

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pipeline.text.cleaning import clean_article, repeated_lines
 from pipeline.text.dedup import find_duplicates
 from pipeline.text.reading import RawRecord, Rejection
+from pipeline.versioning import cleaning_version, digest
 
 
 def raw_rows(
@@ -65,17 +66,36 @@ def rejected_rows(
     ]
 
 
-def clean_rows(raw: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Rows for clean.articles and clean.sentences from active raw.articles rows."""
+def clean_rows(
+    raw: list[dict], previous: dict[str, tuple[dict, list[dict]]] | None = None
+) -> tuple[list[dict], list[dict]]:
+    """Rows for clean.articles and clean.sentences from active raw.articles rows.
+
+    `previous` maps article_id to its stored (article row, sentence rows); an article whose
+    `clean_key` (content, metadata, cleaning code, the publisher's repeated lines) is unchanged
+    keeps them instead of being cleaned again."""
     active = [r for r in raw if r.get("status", "active") == "active"]
     by_publisher: dict[str, list[str]] = defaultdict(list)
     for r in active:
         if r.get("meta_publisher"):
             by_publisher[r["meta_publisher"]].append(r["raw_text"])
     repeated = repeated_lines(by_publisher)
+    version = cleaning_version()
+    previous = previous or {}
 
     articles, sentences = [], []
     for r in active:
+        clean_key = digest(
+            r["content_sha256"], r.get("meta_published_date"), r.get("meta_publisher"), r.get("meta_title"),
+            r.get("meta_url"), version,
+            # Only lines this article contains can change its cleaning.
+            sorted(line for line in repeated if line in r["raw_text"]),
+        )
+        stored = previous.get(r["article_id"])
+        if stored and stored[0].get("clean_key") == clean_key:
+            articles.append(dict(stored[0]))
+            sentences.extend(stored[1])
+            continue
         meta = {
             "published": r.get("meta_published_date"),
             "publisher": r.get("meta_publisher"),
@@ -100,6 +120,7 @@ def clean_rows(raw: list[dict]) -> tuple[list[dict], list[dict]]:
                 "url": r.get("meta_url"),
                 "content_sha256": r["content_sha256"],
                 "boilerplate": json.dumps(cleaned.boilerplate, ensure_ascii=False),
+                "clean_key": clean_key,
             }
         )
         if cleaned.is_english:

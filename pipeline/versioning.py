@@ -1,0 +1,54 @@
+"""Fingerprints of the code and data a layer's output depends on.
+
+Incremental runs reuse an article's rows only while the inputs *and* these fingerprints are
+unchanged, so editing a cleaning rule, a claim rule or the gazetteer reprocesses exactly what it
+can affect, without anyone bumping a version number by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from functools import lru_cache
+from pathlib import Path
+
+
+@lru_cache(maxsize=None)
+def code_version(*modules: str, data_files: tuple[str, ...] = ()) -> str:
+    h = hashlib.sha256()
+    for name in modules:
+        module = importlib.import_module(name)
+        h.update(name.encode())
+        h.update(Path(module.__file__).read_bytes())
+    for path in data_files:
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def cleaning_version() -> str:
+    return code_version(
+        "pipeline.text.cleaning", "pipeline.text.language", "pipeline.text.dates", "pipeline.text.corpus"
+    )
+
+
+def rules_version() -> str:
+    """Stage-B rules: entity resolution, claims, figures and the reference data they read."""
+    data = Path(importlib.import_module("pipeline.reference").__file__).parent / "data"
+    return code_version(
+        "pipeline.nlp.entities",
+        "pipeline.nlp.claims",
+        "pipeline.nlp.figures",
+        "pipeline.nlp.certainty",
+        "pipeline.nlp.corpus",
+        "pipeline.text.temporal",
+        "pipeline.text.numbers",
+        "pipeline.reference.gazetteer",
+        "pipeline.reference.actors",
+        "pipeline.reference.normalise",
+        "pipeline.reference.patterns",
+        data_files=tuple(str(p) for p in sorted(data.glob("*.csv"))),
+    )
