@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -309,8 +310,14 @@ def test_report_links_every_control_cell_to_its_evidence(report_html):
     # Kafr Qarib's carried days still point to the capture that set the state, with the sentence
     kafr = [c for c in cells if c[0].startswith("Kafr Qarib")]
     assert len(kafr) == 5 and all(ev.startswith("ev-") for _, ev in kafr)
-    assert all("North Wire" in t and "seized Kafr Qarib" in t for t, _ in kafr)
     anchor = kafr[0][1]
+    assert {ev for _, ev in kafr} == {anchor}
+    # the hover text is shared per event (added to the cell's title on first hover)
+    tips = json.loads(re.search(r'<script type="application/json" id="ev-tips">(.*?)</script>', report_html,
+                                re.S).group(1))
+    assert "North Wire" in tips[anchor] and "seized Kafr Qarib" in tips[anchor]
+    assert "<script>" in tips[anchor]  # the corpus text, still escaped in the file (\\u003c)
+    assert all(t.startswith("Kafr Qarib · 2024-") and "opposition" in t for t, _ in kafr)
     block = re.search(rf'<div class="evidence" id="{anchor}" hidden>(.*?)</div>(?=<div class="evidence"|</div>)',
                       report_html, re.S)
     assert block and "&lt;script&gt;" in block.group(1) and "North Wire" in block.group(1)
@@ -357,3 +364,73 @@ def test_report_assets_materialise(tmp_path):
     spec = specs["reports/control_map"]
     assert spec.group_name == "reports" and {"duckdb", "matplotlib", "html"} <= set(spec.kinds)
     assert dg.AssetKey(["warehouse", "control_daily"]) in {d.asset_key for d in spec.deps}
+
+
+def build_big_warehouse(path: Path, n_places: int, n_days: int, seed: int = 7) -> Path:
+    """A warehouse at the benchmark's 2,000-article scale: `n_places` places over `n_days` days,
+    each captured now and then (an event with two claims), carried in between, some baseline."""
+    import random
+
+    rng = random.Random(seed)
+    c = duckdb.connect(str(path))
+    c.execute(DDL)
+    first = D(2024, 11, 1)
+    kinds = ["village"] * 6 + ["town"] * 3 + ["city"]
+    places, daily, events, claims, sentences = [], [], [], [], []
+    for p in range(n_places):
+        pid = f"p{p}"
+        places.append((pid, f"Place {p} {'abcdefgh'[p % 8] * (p % 5 + 3)}", kinds[p % len(kinds)], "Hama", None,
+                       34.5 + rng.random() * 2.0, 36.2 + rng.random() * 1.6, None, []))
+        side, status, since, eid = rng.choice(["government", "opposition"]), "baseline", first, None
+        for d in range(n_days):
+            day = first + dt.timedelta(days=d)
+            if rng.random() < 0.08:
+                side = rng.choice(["government", "opposition", "sdf", "contested"])
+                status, since, eid = rng.choice(["reported", "confirmed", "claimed", "disputed"]), day, f"e{p}_{d}"
+                events.append((eid, pid, day, "captured", side, "asserted", 2, 2, 2, [f"{eid}a", f"{eid}b"]))
+                for k in "ab":
+                    claims.append((f"{eid}{k}", f"art{p % 40}", len(sentences), "captured", side, pid, "asserted"))
+                    sentences.append((f"art{p % 40}", len(sentences), f"Fighters of the {side} took {pid} on day {d}."))
+            elif status not in ("baseline", "carried"):
+                status = "carried"
+            daily.append((pid, day, side, status, since, eid, 0.5 + rng.random() / 2,
+                           "baseline" if status == "baseline" else "claims"))
+    c.executemany("INSERT INTO warehouse.dim_place VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", places)
+    c.executemany("INSERT INTO warehouse.control_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?)", daily)
+    c.executemany("INSERT INTO warehouse.fact_control_event VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", events)
+    c.executemany("INSERT INTO nlp.claims VALUES (?, ?, ?, 0, 5, ?, ?, ?, ?, 'officials')", claims)
+    c.executemany("INSERT INTO clean.sentences VALUES (?, ?, ?)", sentences)
+    c.executemany("INSERT INTO clean.articles VALUES (?, ?, ?, ?, '', NULL)",
+                  [(f"art{i}", f"Article {i}", f"Publisher {i % 7}", first) for i in range(40)])
+    c.close()
+    return path
+
+
+def test_report_stays_bounded_with_hundreds_of_places(tmp_path):
+    """300 places × 30 days: one map per day, labels capped per map, the grid and the file bounded."""
+    from pipeline.reports.labels import MAX_LABELS
+    from pipeline.reports.timeline import MAX_PIXELS
+
+    con = duckdb.connect(str(build_big_warehouse(tmp_path / "big.duckdb", 300, 30)), read_only=True)
+    path = render_report(con, tmp_path / "out")
+    html_text = path.read_text(encoding="utf-8")
+    svgs = re.findall(r'<svg xmlns="http://www.w3.org/2000/svg".*?</svg>', html_text, re.S)
+    assert len(svgs) == 30
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert len(list(root.iter(f"{SVG_NS}circle"))) == 300
+        n_labels = sum(1 for t in root.iter(f"{SVG_NS}text") if t.get("class") == "m-lab")
+        assert 12 <= n_labels <= MAX_LABELS
+    assert len(re.findall(r'<td class="cell', html_text)) == 300 * 30
+    # the evidence sentences are stored once per event, not once per cell
+    assert html_text.count("Fighters of the") < 3 * len(re.findall(r'class="evidence" id="ev-', html_text)) + 10
+    assert path.stat().st_size < 12 * 2**20
+    png = tmp_path / "t.png"
+    render_timeline(con, png)
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size[0] * im.size[1] <= MAX_PIXELS * 1.01
+    meta = render_control_map(con, None, tmp_path / "m.png", tmp_path / "m.svg")
+    assert len(meta["unlabelled"]) >= 300 - MAX_LABELS
+    con.close()

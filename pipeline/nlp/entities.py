@@ -39,7 +39,7 @@ from pipeline.reference.actors import (CAMP_ADJECTIVES, CAMP_WORDS, FORCE_NOUNS,
                                        is_acronym, load_actor_registry)
 from pipeline.reference.gazetteer import Gazetteer, PlaceContext, load_gazetteer
 from pipeline.reference.normalise import ARTICLES, slugify
-from pipeline.reference.patterns import ruler_patterns
+from pipeline.reference.patterns import compile_for_speed, ruler_patterns
 
 RULER_NAME = "frontline_entity_ruler"
 RESOLVER_NAME = "frontline_entity_resolver"
@@ -460,7 +460,7 @@ def add_entity_components(nlp: Language) -> Language:
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
     ruler = nlp.add_pipe("entity_ruler", name=RULER_NAME, **where,
                          config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns(make_entity_ruler_patterns())
+    ruler.add_patterns(compile_for_speed(make_entity_ruler_patterns(), nlp.tokenizer))
     after = {"after": "ner"} if "ner" in nlp.pipe_names else {}
     nlp.add_pipe(RESOLVER_NAME, **after)
     return nlp

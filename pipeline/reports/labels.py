@@ -63,20 +63,33 @@ class GridIndex:
         for key in self._cells(box):
             self.buckets[key].append(k)
 
-    def overlap(self, box: Box, ignore_owner: int | None = None, label_weight: float = 1.0) -> float:
+    def overlap(self, box: Box, ignore_owner: int | None = None, label_weight: float = 1.0,
+                limit: float = float("inf")) -> float:
         """Area of `box` covered by indexed boxes; boxes without an owner (labels, names) count
-        `label_weight` times, so a forced label prefers covering a marker to covering a name."""
+        `label_weight` times, so a forced label prefers covering a marker to covering a name.
+        Stops counting once the total reaches `limit` (the caller only needs to know it is worse)."""
         seen: set[int] = set()
         total = 0.0
+        bx0, by0, bx1, by1 = box
+        boxes, owners = self.boxes, self.owners
         for key in self._cells(box):
             for k in self.buckets.get(key, ()):
                 if k in seen:
                     continue
                 seen.add(k)
-                owner = self.owners[k]
+                x0, y0, x1, y1 = boxes[k]
+                w = (x1 if x1 < bx1 else bx1) - (x0 if x0 > bx0 else bx0)
+                if w <= 0:
+                    continue
+                h = (y1 if y1 < by1 else by1) - (y0 if y0 > by0 else by0)
+                if h <= 0:
+                    continue
+                owner = owners[k]
                 if ignore_owner is not None and owner == ignore_owner:
                     continue
-                total += _overlap(box, self.boxes[k]) * (label_weight if owner is None else 1.0)
+                total += w * h * (label_weight if owner is None else 1.0)
+                if total >= limit:
+                    return total
         return total
 
 
@@ -108,8 +121,9 @@ def place_boxes(points: list[tuple[float, float]], sizes: list[tuple[float, floa
     labels are placed even when every position overlaps (at the least-overlapping one); requests
     beyond `cap` are not attempted. Returns the placements and the indices left unlabelled."""
     n = len(points)
-    typical = max((w for w, _ in sizes), default=40.0)
-    grid = GridIndex(max(typical, 16.0))
+    # Buckets about a label's height: small enough that a query sees few markers in a dense
+    # cluster, large enough that a label spans only a handful of buckets.
+    grid = GridIndex(max(max((h for _, h in sizes), default=12.0) * 2, 16.0))
     for i, ((cx, cy), rad) in enumerate(zip(points, radii)):
         grid.add((cx - rad, cy - rad, cx + rad, cy + rad), owner=i)
     for box in avoid:
@@ -130,10 +144,13 @@ def place_boxes(points: list[tuple[float, float]], sizes: list[tuple[float, floa
             x0 = ax if ha == "left" else ax - w if ha == "right" else ax - w / 2
             y0 = ay if va == "bottom" else ay - h if va == "top" else ay - h / 2
             box = (x0, y0, x0 + w, y0 + h)
-            score = grid.overlap(box, ignore_owner=i, label_weight=50.0)
             inside_w = max(0.0, min(box[2], frame[2]) - max(box[0], frame[0]))
             inside_h = max(0.0, min(box[3], frame[3]) - max(box[1], frame[1]))
-            score += 4 * (w * h - inside_w * inside_h)
+            outside_pen = 4 * (w * h - inside_w * inside_h)
+            bound = best[0][0] - outside_pen if best is not None else float("inf")
+            if bound <= 0:
+                continue  # already no better than the best position
+            score = outside_pen + grid.overlap(box, ignore_owner=i, label_weight=50.0, limit=bound)
             key = (score, far)  # a short distance is worth a little: prefer near positions
             if best is None or key < best[0]:
                 best = (key, Placement(i, dx, dy, ha, va, far, box))

@@ -24,6 +24,14 @@ from pipeline.reports.render import new_figure, png_bytes, save, style
 
 _HATCHED = ("disputed", "claimed", "baseline")
 _MAX_HEIGHT_IN = 60.0
+# A tall timeline (hundreds of places) at full DPI is tens of megapixels and ~1 GB of raster
+# buffers; above this the DPI is lowered so the PNG stays within it.
+MAX_PIXELS = 8_000_000
+
+
+def capped_dpi(fig, dpi: float) -> float:
+    w, h = fig.get_size_inches()
+    return min(float(dpi), (MAX_PIXELS / (w * h)) ** 0.5)
 
 
 def timeline_grid(con: duckdb.DuckDBPyConnection) -> tuple[list[dt.date], pl.DataFrame, pl.DataFrame]:
@@ -45,6 +53,35 @@ def _date_labels(days: list[dt.date]) -> tuple[list[int], list[str]]:
                  else days[i].strftime("%d") for i in idx]
 
 
+SUB = 8
+_HATCH_RGB = np.array([0x3A, 0x2A, 0x4A], dtype=np.float32)
+_HATCH_ALPHA = 0.7
+
+
+def _hatch_masks() -> dict[str, np.ndarray]:
+    y, x = np.mgrid[0:SUB, 0:SUB]
+    diag = (x + y) % 4 == 0
+    anti = (x - y) % 4 == 0
+    return {"///": diag, "xxx": diag | anti, "..": (x % 3 == 1) & (y % 3 == 1)}
+
+
+def _textured(rgba: np.ndarray, hatches: list[tuple[int, int, str]]) -> np.ndarray:
+    """Each cell as SUB × SUB pixels: its colour, its status hatch, a white line on its right and
+    bottom edge (the cell grid, so neighbouring days of one colour still read as days)."""
+    img = np.repeat(np.repeat(rgba, SUB, axis=0), SUB, axis=1)
+    masks = _hatch_masks()
+    for i, j, hatch in hatches:
+        mask = masks.get(hatch)
+        if mask is None:
+            continue
+        block = img[i * SUB:(i + 1) * SUB, j * SUB:(j + 1) * SUB, :3]
+        mixed = block[mask].astype(np.float32) * (1 - _HATCH_ALPHA) + _HATCH_RGB * _HATCH_ALPHA
+        block[mask] = mixed.round().astype(np.uint8)
+    img[SUB - 1::SUB, :, :] = 255
+    img[:, SUB - 1::SUB, :] = 255
+    return img
+
+
 def timeline_figure(con: duckdb.DuckDBPyConnection):
     days, order, cells = timeline_grid(con)
     n_days, n_places = len(days), order.height
@@ -61,7 +98,8 @@ def timeline_figure(con: duckdb.DuckDBPyConnection):
 
     row_of = {pid: i for i, pid in enumerate(order["place_id"].to_list())} if n_places else {}
     col_of = {d: j for j, d in enumerate(days)}
-    rgba = np.ones((max(n_places, 1), max(n_days, 1), 4))
+    # uint8, not float: matplotlib converts float images per draw, costly on a big place × day grid.
+    rgba = np.full((max(n_places, 1), max(n_days, 1), 4), 255, dtype=np.uint8)
     hatches: list[tuple[int, int, str]] = []
     dots_x, dots_y = [], []
     status_seen: set[str] = set()
@@ -72,7 +110,7 @@ def timeline_figure(con: duckdb.DuckDBPyConnection):
             continue
         status = (r["status"] or "").lower()
         st = status_style(status)
-        rgba[i, j, :3] = tinted(side_colour(r["controller_side"]), st["tint"])
+        rgba[i, j, :3] = [round(c * 255) for c in tinted(side_colour(r["controller_side"]), st["tint"])]
         status_seen.add(status)
         sides_seen.add(r["controller_side"])
         if status in _HATCHED:
@@ -81,17 +119,13 @@ def timeline_figure(con: duckdb.DuckDBPyConnection):
             dots_x.append(j)
             dots_y.append(i)
 
-    ax.imshow(rgba, aspect="auto", interpolation="nearest",
+    # Hatching and the cell grid are painted into the raster (SUB × SUB pixels per cell) rather
+    # than drawn as a patch per hatched cell and a tick per row: a few hundred places × a few
+    # weeks are tens of thousands of cells, which as artists took most of the rendering time.
+    ax.imshow(_textured(rgba, hatches), aspect="auto", interpolation="nearest",
               extent=(-0.5, max(n_days, 1) - 0.5, max(n_places, 1) - 0.5, -0.5), zorder=1)
-    for i, j, hatch in hatches:
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch=hatch, lw=0,
-                               edgecolor="#3a2a4a", zorder=2))
     if dots_x:
         ax.scatter(dots_x, dots_y, s=6, c="#111111", zorder=3, linewidths=0)
-    # Cell grid, so neighbouring days of one colour still read as days.
-    ax.set_xticks(np.arange(-0.5, max(n_days, 1), 1), minor=True)
-    ax.set_yticks(np.arange(-0.5, max(n_places, 1), 1), minor=True)
-    ax.grid(which="minor", color="white", lw=0.6)
     ax.tick_params(which="minor", length=0)
 
     if n_places:
@@ -143,7 +177,7 @@ def render_timeline(con: duckdb.DuckDBPyConnection, out_png: Path, *, out_svg: P
     """Write the place-by-day control timeline (PNG, optionally SVG); return what it shows."""
     with style(), data.own_cursor(con) as cur:
         fig, meta = timeline_figure(cur)
-        save(fig, out_png=Path(out_png), out_svg=Path(out_svg) if out_svg else None, dpi=dpi)
+        save(fig, out_png=Path(out_png), out_svg=Path(out_svg) if out_svg else None, dpi=capped_dpi(fig, dpi))
         if thumbnail_dpi:
             meta["thumbnail_png"] = png_bytes(fig, thumbnail_dpi)
     meta.update(png=Path(out_png))
@@ -155,4 +189,4 @@ def render_timeline(con: duckdb.DuckDBPyConnection, out_png: Path, *, out_svg: P
 def timeline_png(con: duckdb.DuckDBPyConnection, dpi: int = 110) -> tuple[bytes, dict]:
     with style():
         fig, meta = timeline_figure(con)
-        return png_bytes(fig, dpi), meta
+        return png_bytes(fig, capped_dpi(fig, dpi)), meta
