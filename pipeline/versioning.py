@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,9 +37,11 @@ def cleaning_version() -> str:
 
 
 def rules_version() -> str:
-    """Stage-B rules: entity resolution, claims, figures and the reference data they read."""
+    """Stage-B rules: entity resolution, claims, figures and the reference data they read, plus
+    FRONTLINE_EXTRACTOR_VERSION, a label a user can change to force re-analysis of every article
+    (e.g. after changing something the fingerprint cannot see, such as an installed library)."""
     data = Path(importlib.import_module("pipeline.reference").__file__).parent / "data"
-    return code_version(
+    return os.environ.get("FRONTLINE_EXTRACTOR_VERSION", "") + code_version(
         "pipeline.nlp.entities",
         "pipeline.nlp.claims",
         "pipeline.nlp.figures",

@@ -61,11 +61,23 @@ _PARTY_WORDS = [
     (re.compile(r"\b(islamic state|isis|isil|daesh)\b", re.I), "isis"),
     (re.compile(r"\b(russian (?:defen[cs]e|military|forces|army|ministry)|kremlin|moscow)\b", re.I),
      "russia"),
-    (re.compile(r"\b(turkish (?:defen[cs]e|military|army|ministry)|ankara)\b", re.I), "turkey"),
+    (re.compile(r"\b(turkish (?:defen[cs]e|military|army|ministry|security|intelligence|officials?|"
+                r"sources?|government|drones?|forces)|ankara)\b", re.I), "turkey"),
     (re.compile(r"\b(israeli (?:military|army|defen[cs]e)|idf)\b", re.I), "israel"),
 ]
 # Events that favour the side they are attributed to; a "withdrew" favours the other side.
 GAIN_EVENTS = {"captured", "recaptured", "entered", "advanced_to", "besieged", "airstrike"}
+
+# A member of some party speaking without a camp named ("a commander told AFP"): one camp's
+# account, so `claimed`; its side is the claim's (a fighter speaks for his own camp).
+PARTY_MEMBER_NOUNS = {"commander", "spokesman", "spokeswoman", "spokesperson", "fighter",
+                      "officer", "militant", "combatant", "soldier", "general", "colonel",
+                      "brigadier", "emir"}
+# "could not be independently verified", "AFP was unable to confirm": an explicit hedge outweighs
+# any attribution (docs/accuracy.md).
+_UNVERIFIABLE = re.compile(
+    r"\b(?:not|n't|cannot|unable\s+to)\s+(?:be\s+|been\s+|able\s+to\s+)?"
+    r"(?:(?:independently|immediately|yet|be)\s+)*(?:verif|confirm|corroborat)", re.I)
 
 CERTAINTY_ORDER = ["hypothetical", "negated", "denied", "unverified", "claimed", "attributed",
                    "asserted"]
@@ -319,6 +331,17 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
     if span is not None:
         out.attribution_text = span.text
         out.source_side = source_side(span)
+        if any(t.lemma_.lower() in UNVERIFIED_ADJ or t.lower_ in UNVERIFIED_ADJ for t in span):
+            found.add("unverified")  # "unconfirmed reports said …"
+            out.cues.append(span.text)
+        elif out.source_side is None and span.root.lemma_.lower() in PARTY_MEMBER_NOUNS and \
+                not any(e.label_ == "ACTOR" for e in span.ents):
+            out.source_side = side if side in FIGHTING_SIDES else "unknown"
+            found.add("claimed")
+    m = _UNVERIFIABLE.search(trigger.sent.text)
+    if m:
+        found.add("unverified")
+        out.cues.append(m.group(0))
     if kind in ("vague", "passive"):
         # unnamed reports ("local reports indicate", "were reported to have") are attributed;
         # only an explicit unverified/unconfirmed/allegedly makes a statement unverified

@@ -54,7 +54,7 @@ VERB_EVENTS: dict[str, str] = {
     "leave": "withdrew", "relinquish": "withdrew", "hand": "withdrew",
     # entered
     "enter": "entered", "infiltrate": "entered", "breach": "entered", "penetrate": "entered",
-    "sweep": "entered", "storm into": "entered",
+    "sweep": "entered", "storm into": "entered", "deploy": "entered",
     # advanced_to
     "advance": "advanced_to", "reach": "advanced_to", "approach": "advanced_to",
     "push": "advanced_to", "march": "advanced_to", "move": "advanced_to", "close": "advanced_to",
@@ -64,7 +64,7 @@ VERB_EVENTS: dict[str, str] = {
     "besiege": "besieged", "encircle": "besieged", "surround": "besieged",
     "blockade": "besieged", "encircled": "besieged",
     # contested
-    "clash": "contested", "fight": "contested", "battle": "contested",
+    "clash": "contested", "fight": "contested", "battle": "contested", "resist": "contested",
     # airstrike
     "bomb": "airstrike", "shell": "airstrike", "bombard": "airstrike", "strike": "airstrike",
     "pound": "airstrike", "target": "airstrike", "hit": "airstrike", "raid": "airstrike",
@@ -93,7 +93,8 @@ VERB_PLACE_PREPS = {
     "captured": {"into", "including"}, "recaptured": {"including"},
     "withdrew": {"from", "out", "outside"},
     "entered": {"into", "in"},
-    "advanced_to": {"to", "towards", "toward", "on", "into", "upon", "near", "in"},
+    "advanced_to": {"to", "towards", "toward", "on", "into", "upon", "near", "in", "beyond",
+                    "past"},
     "besieged": set(),
     "attempted": set(),
     "contested": {"in", "around", "near", "for", "over", "at", "outside", "inside"},
@@ -165,6 +166,30 @@ DISTANCE_NOUNS = {"distance", "range", "reach", "kilometer", "kilometre", "km", 
                   "metre", "kilometers", "kilometres", "miles", "meters", "metres"}
 ROAD_WORDS = ("highway", "road", "motorway", "route", "m4", "m5")
 OPPONENT = {"government": "opposition", "opposition": "government"}
+# "expelled government forces from X", "were driven out of X": the subject's side took X and the
+# object's side left it (active); the passive subject left it and the agent, if named, took it.
+EXPEL_VERBS = {"expel", "drive", "oust", "force", "push", "kick", "chase", "evict", "dislodge",
+               "flush", "rout", "clear", "purge"}
+# Verbs of holding off an attack: "repelled an attack on X" is an attempt by the other camp.
+REPEL_VERBS = {"repel", "repulse", "thwart", "foil", "fend", "beat", "counter", "halt", "stop",
+               "block", "resist", "rebuff", "withstand"}
+# "north of Hama": a compass word whose `of` object locates fighting or strikes near the place.
+COMPASS_WORDS = {"north", "south", "east", "west", "northeast", "northwest", "southeast",
+                 "southwest", "north-east", "north-west", "south-east", "south-west"}
+# A single settlement "in" a larger place only uses the larger place as a locator ("a town in
+# Idlib province"); plural areas in it ("villages in northern Hama") are a part of it.
+SINGLE_PLACE_NOUNS = {"town", "village", "city", "hamlet", "locality", "settlement",
+                      "neighbourhood", "neighborhood", "district", "suburb", "base", "airport",
+                      "checkpoint", "position", "hill", "site", "crossing", "dam", "road"}
+# A subject that names fighters but no camp ("fighters", "gunmen"): the nearest camp named in the
+# paragraph before it is theirs (docs/claims.md).
+BARE_FORCE_NOUNS = {"fighter", "gunman", "gunmen", "force", "unit", "man", "men", "combatant",
+                    "soldier", "militiaman", "militiamen", "attacker", "assailant"}
+QUANTIFIERS = {"some", "many", "most", "all", "part", "one", "several", "hundreds", "dozens",
+               "thousands", "few", "units", "elements", "remnants", "members"}
+# Places with no Syrian governorate are outside Syria: a foreign war ("Russia is fighting in
+# Ukraine") or a metaphor ("an attack on Syria's sovereignty") is no Syrian control claim.
+FOREIGN_OK_EVENTS = {"airstrike"}
 DESTINATION_PREPS = {"to", "toward", "towards"}
 
 # Present-tense headline verbs ("HTS Seize Salamiyah as Syrian Army Withdraws").
@@ -309,10 +334,13 @@ class _Extractor:
                         stack.append(c)
                 continue
             named = self._names_place(t)
+            single = t.tag_ == "NN" and t.lemma_.lower() in SINGLE_PLACE_NOUNS
             for c in t.children:
                 d = c.dep_
                 if named and d == "prep" and c.lower_ in ("in", "near", "inside"):
                     continue  # "the city of X in central Syria": a locator, not a member
+                if single and d == "prep" and c.lower_ in ("in", "near", "inside", "outside"):
+                    continue  # "a town in Idlib province": Idlib locates the town
                 if self.control_mode and d == "prep" and c.lower_ in ("in", "inside") and \
                         t.lemma_.lower() not in AREA_NOUNS and t.lower_ not in AREA_NOUNS and \
                         not (self.control_mode == "withdrew" and t.lemma_.lower() in FACILITY_NOUNS) \
@@ -390,6 +418,14 @@ class _Extractor:
                 for o in objs:
                     for p in self.slot_places(o):
                         out.append((p, c.lower_))
+            if c.dep_ in ("advmod", "npadvmod", "prep", "amod") and c.lower_ in COMPASS_WORDS and \
+                    "near" in preps:
+                # "battling government forces north of Hama": near the place, not in it
+                for g in c.children:
+                    if g.dep_ == "prep" and g.lower_ == "of":
+                        for o in g.children:
+                            if o.dep_ == "pobj":
+                                out += [(p, "near") for p in self.slot_places(o)]
             # "targeting X" as a participle of the noun or verb
             if c.dep_ in ("acl", "advcl", "xcomp") and c.lemma_.lower() in ("target", "hit"):
                 for g in c.children:
@@ -466,6 +502,13 @@ class _Extractor:
             if ant is not None:
                 return ant, ant.text, _side(ant)
             return None, None, None
+        if tok.lower_ in QUANTIFIERS and self.ents.get(tok.i) is None:
+            # "some of their units", "many of the fighters": the `of` object is the actor
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    for g in c.children:
+                        if g.dep_ == "pobj":
+                            return self.resolve_actor(g)
         actors = self.actors_in(tok)
         fighting = [a for a in actors if _side(a) in FIGHTING_SIDES]
         if fighting:
@@ -484,6 +527,10 @@ class _Extractor:
         for pat, side in _PARTY_WORDS:
             if pat.search(text):
                 return None, text, side
+        if tok.lemma_.lower() in BARE_FORCE_NOUNS or tok.lower_ in BARE_FORCE_NOUNS:
+            ctx = self.paragraph_actor(tok)
+            if ctx is not None:
+                return ctx, text, _side(ctx)
         return None, None, None
 
     def context_actor(self, trigger: Token, exclude: set[int]) -> Span | None:
@@ -515,11 +562,41 @@ class _Extractor:
                 return (before or cands)[-1]
         return None
 
+    @staticmethod
+    def _in_syria(place: Span) -> bool:
+        """False for a resolved place outside Syria and for the country itself (a claim about
+        "Syria" as a whole is rhetoric, not control of a place); unresolved names pass."""
+        pid = place._.entity_id
+        if not pid or pid.startswith("unresolved:"):
+            return True
+        try:
+            p = _gazetteer().get(pid)
+        except Exception:
+            return True
+        if p is None:
+            return True
+        return bool(p.governorates) and p.feature_type != "country"
+
+    def paragraph_actor(self, tok: Token) -> Span | None:
+        """The nearest fighting ACTOR named before `tok` in its paragraph (else after it in the
+        same sentence): whose "fighters" or "gunmen" a bare noun means."""
+        text = self.doc.text
+        para_start = text.rfind("\n", 0, tok.idx) + 1
+        before = [e for e in self.doc.ents if e.label_ == "ACTOR" and _side(e) in FIGHTING_SIDES
+                  and e.start_char >= para_start and e.end <= tok.i]
+        if before:
+            return before[-1]
+        after = [e for e in tok.sent.ents if e.label_ == "ACTOR" and _side(e) in FIGHTING_SIDES
+                 and e.start > tok.i and e.root.head.lower_ not in ("with", "against")]
+        return after[0] if after else None
+
     # -- emit --------------------------------------------------------------------------------
     def emit(self, trigger: Token, event: str, place: Span, extractor: str,
              actor: tuple[Span | None, str | None, str | None], extra: dict | None = None):
         sent = trigger.sent
         a_span, a_text, side = actor
+        if event not in FOREIGN_OK_EVENTS and not self._in_syria(place):
+            return
         _, governors = _clause_chain(trigger)
         if any(lemma(g) in WISH_GOVERNORS and g.i < trigger.i for g in governors) or (
                 trigger.tag_ == "VBG" and trigger.dep_ == "pcomp" and trigger.head.lower_ == "of"
@@ -540,7 +617,7 @@ class _Extractor:
         if final_event == "airstrike" and not side:
             side = DEFAULT_AIR_SIDE
         ref = governing_date(trigger, self.published, sent=sent) or sentence_date(sent, self.published)
-        if assessment.certainty in ("hypothetical", "negated"):
+        if assessment.certainty in ("hypothetical", "negated", "denied"):
             # what did not happen has no date
             event_date, precision, date_text, date_source = None, "unknown", None, "not_an_event"
         elif ref is not None:
@@ -589,6 +666,8 @@ class _Extractor:
             for tok in sent:
                 lem = lemma(tok)
                 if tok.pos_ in ("VERB",) or (tok.pos_ == "AUX" and lem not in ("be", "have")):
+                    if lem in EXPEL_VERBS and self.expel_rule(tok):
+                        continue
                     if lem in VERB_EVENTS:
                         self.verb_rule(tok, VERB_EVENTS[lem])
                 elif tok.pos_ in ("NOUN", "PROPN"):
@@ -824,6 +903,8 @@ class _Extractor:
                 self.emit(verb, event, p, rule, actor)
             return
 
+        if event == "advanced_to" and self._retreating(verb, subj_tok):
+            return  # "withdrew from X, heading towards Y": a retreat's destination, no advance
         actor = self.resolve_actor(subj_tok)
         found: list[tuple[Span, str]] = []
         objs = [c for c in children if c.dep_ in ("dobj", "attr")]
@@ -855,8 +936,17 @@ class _Extractor:
             # "seized territory in the Ghab plain", "evacuated their posts in X": the place is
             # on the verb's `in`
             found += [(p, "verb_active") for p, _ in self.prep_places(verb, {"in", "across", "inside"})]
+        if first is not None and not found and event in ("attempted", "airstrike") and \
+                (first.lemma_.lower() in FACILITY_NOUNS or first.lemma_.lower() in TERRITORY_NOUNS):
+            # "attacked a checkpoint near Rastan", "hit positions in X": the place locates it
+            found += [(p, "verb_active") for p, _ in
+                      self.prep_places(first, {"near", "in", "outside", "around", "on"})]
         into: set[int] = set()
-        for p, prep in self.prep_places(verb, VERB_PLACE_PREPS[event]):
+        vp = self.prep_places(verb, VERB_PLACE_PREPS[event])
+        if event == "advanced_to" and any(prep != "in" for _, prep in vp):
+            # "pushed beyond Rastan in northern Homs": the `in` phrase locates the goal
+            vp = [(p, prep) for p, prep in vp if prep != "in"]
+        for p, prep in vp:
             if prep not in DESTINATION_PREPS or event == "advanced_to":
                 found.append((p, "verb_prep"))
                 if prep == "into" and event == "advanced_to":
@@ -885,6 +975,21 @@ class _Extractor:
                     self.emit(verb, "captured", p, "counterpart", receiver)
 
     @staticmethod
+    def _retreating(verb: Token, subj: Token | None) -> bool:
+        """The mover is withdrawing: the verb hangs off a withdrawal verb ("pulled out of X,
+        heading towards Y") or its subject is "retreating/fleeing troops"."""
+        t = verb
+        while t.dep_ in ("advcl", "conj", "xcomp", "acl") and t.head.i != t.i:
+            t = t.head
+            if VERB_EVENTS.get(lemma(t)) == "withdrew":
+                return True
+        if subj is not None:
+            for c in subj.children:
+                if c.dep_ in ("amod", "acl") and VERB_EVENTS.get(lemma(c)) == "withdrew":
+                    return True
+        return False
+
+    @staticmethod
     def _has_destination(tok: Token) -> bool:
         return any(c.dep_ == "prep" and c.lower_ in DESTINATION_PREPS for c in tok.children)
 
@@ -899,6 +1004,39 @@ class _Extractor:
                             if h.dep_ in ("dobj", "nsubj"):
                                 return self.resolve_actor(h)
         return None, None, None
+
+    def expel_rule(self, verb: Token) -> bool:
+        """"HTS expelled government forces from X", "drove the army out of X", "troops were
+        driven out of X (by HTS)": withdrew by the expelled side, captured by the expelling one.
+        False (no claim) when the verb has no from/out-of place and an expelled force."""
+        children = list(verb.children)
+        found = [p for p, _ in self.prep_places(verb, {"from", "out"})
+                 if not self._is_destination(p)]
+        if not found:
+            return False
+        self.control_mode = "withdrew"
+        passive = any(c.dep_ == "auxpass" for c in children)
+        if passive:
+            expelled = next((c for c in children if c.dep_ == "nsubjpass"), None)
+            expeller = self.agent(verb)
+        else:
+            expelled = next((c for c in children if c.dep_ == "dobj"), None)
+            expeller = self.subject(verb)
+        if expelled is None:
+            return False
+        loser = self.resolve_actor(expelled)
+        winner = self.resolve_actor(expeller)
+        if loser[2] not in FIGHTING_SIDES and winner[2] not in FIGHTING_SIDES:
+            return False
+        if loser[2] not in FIGHTING_SIDES and winner[2] in OPPONENT:
+            loser = (None, None, OPPONENT[winner[2]])
+        if winner[2] not in FIGHTING_SIDES and loser[2] in OPPONENT:
+            winner = (None, None, OPPONENT[loser[2]])
+        for p in found:
+            self.emit(verb, "withdrew", p, "expel", loser)
+            if winner[2] in FIGHTING_SIDES:
+                self.emit(verb, "captured", p, "expel", winner)
+        return True
 
     def road_rule(self, verb: Token) -> None:
         """"cutting off the M5 highway", "severed the Aleppo–Damascus road": a section of a road
@@ -1047,6 +1185,15 @@ class _Extractor:
                                            "counterattack"):
             if not any(c.dep_ == "prep" and c.lower_ in ("on", "against") for c in children):
                 return
+        if event in ("attempted", "airstrike") and lemma(gov) in REPEL_VERBS and \
+                noun.dep_ in ("dobj", "pobj") and poss_actor is None and self.agent(noun) is None:
+            # "government forces repelled an attack on X": the subject defended; the attack was
+            # the other camp's
+            defender = self.resolve_actor(self.subject(gov))
+            if defender[2] in OPPONENT:
+                actor = (None, None, OPPONENT[defender[2]])
+            elif actor[2] == defender[2]:
+                actor = (None, None, None)
         for p, rule in places:
             if actor[0] is not None and p.start == actor[0].start:
                 continue

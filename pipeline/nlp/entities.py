@@ -48,11 +48,29 @@ PLACE_LABELS = ("GPE", "LOC", "FAC")
 ACTOR_CANDIDATE_LABELS = ("ORG", "NORP", "PERSON")
 _QUALIFIER_AFTER = {"province", "provinces", "governorate", "governorates", "countryside", "city", "town", "village",
                     "district", "subdistrict", "sub-district", "region", "neighbourhood",
-                    "neighborhood", "airport", "airbase", "mountain", "plain"}
+                    "neighborhood", "airport", "airbase", "mountain", "plain", "desert", "badia"}
 _POSSESSIVE = {"'s", "’s", "'", "’"}
 # "Hama's countryside", "Homs' province": the possessor is the region the noun names
 _POSSESSED_REGION = {"countryside", "province", "governorate", "region", "hinterland"}
 _PLURAL_UNIT = {"provinces", "governorates", "countrysides"}
+# "Russia's foreign ministry", "Iran's Foreign Minister": the state acts through its organs
+_STATE_ORGANS = {"foreign", "defence", "defense", "interior", "ministry", "minister", "ministers",
+                 "government", "army", "military", "president", "embassy", "envoy", "ambassador",
+                 "spokesman", "spokeswoman", "spokesperson", "officials", "leadership", "forces",
+                 "troops", "navy", "delegation", "intelligence", "prime", "supreme", "top",
+                 "state", "security", "air", "leader", "regime", "authorities"}
+# First words of Arabic place names ("Kfar Halab", "Tal Rifaat", "Umm Jalal"): a known name
+# right after one is the tail of a longer name, not a place of its own ("Halab" = Aleppo).
+_NAME_HEADS = {"kafr", "kfar", "kafar", "kefr", "tal", "tall", "tell", "tel", "deir", "dayr", "dair",
+               "ain", "ayn", "ein", "khan", "beit", "bayt", "umm", "um", "abu", "jabal", "jebel",
+               "ras", "bab", "jisr", "maarat", "maaret", "ma'arat", "khirbet", "khirbat", "qasr",
+               "marj", "wadi", "bir", "mazraat", "mazraa", "arab", "tall", "qalaat", "qal'at",
+               "sheikh", "shaykh", "nahr", "hayy", "hay", "mashru", "harat", "sahl", "busra", "bosra"}
+# Words after which a capitalised name the gazetteer lacks is a place ("fled to Umm Jalal").
+_LOCATIVE_PREPS = {"in", "near", "at", "outside", "around", "towards", "toward", "into",
+                   "through", "across", "inside", "west", "east", "north", "south", "between"}
+_MOTION_VERBS = frozenset("""flee withdraw advance move return retreat push reach displace head pull
+    send deploy redeploy arrive enter march relocate evacuate escape travel storm expand""".split())
 _COMPASS = {"northern", "southern", "eastern", "western", "north", "south", "east", "west",
             "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
             "southeastern", "southwestern"}
@@ -181,7 +199,8 @@ class EntityResolver:
             elif label in ACTOR_CANDIDATE_LABELS:
                 if reg.resolve_actor(ent.text):
                     label, start, end = "ACTOR", ent.start, ent.end
-                elif text[:1].isupper() and label != "NORP":
+                elif (text[:1].isupper() or re.match(r"^(al|el|as|ash|ad|az|an|ar|at)-[A-Z]", text)) \
+                        and label != "NORP":
                     r = g.resolve_place(text, fuzzy=False)
                     if r is not None and r.resolution in ("exact", "alias"):
                         label = "PLACE"  # NER took a town for a person/organisation
@@ -211,9 +230,126 @@ class EntityResolver:
         # descriptive phrases win over the NORP/ORG pieces they contain; ruler PLACEs stay
         keep = filter_spans(sorted(spans, key=lambda sp: (sp.label_ != "PLACE", sp.start)))
         keep = sorted(keep, key=lambda sp: sp.start)
+        keep = self._join_split_names(doc, keep)
+        for _ in range(3):  # a promoted name can carry the next one of its list
+            before = len([sp for sp in keep if sp.label_ == "PLACE"])
+            keep = self._promote_unknown_places(doc, keep)
+            if len([sp for sp in keep if sp.label_ == "PLACE"]) == before:
+                break
         keep = self._metonyms(doc, keep)
         keep = [sp for sp in keep if sp.label_ != "ACTOR" or self._is_party_mention(sp)]
         return self._merge_appositions(doc, keep)
+
+    # -- pass 1a: multiword names and places the gazetteer lacks ----------------------------------
+    def _join_split_names(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """"Bosra al-Sham", "Kfar Halab": a PLACE whose first token is an Arabic article
+        ("al-Sham") or that follows a name head ("Kfar") is the tail of one longer name, so the
+        whole name is one PLACE (resolved as a whole in pass 2, else unresolved), never the tail's
+        own place (al-Sham = Damascus, Halab = Aleppo)."""
+        out: list[Span] = []
+        for sp in spans:
+            if sp.label_ != "PLACE" or sp.start == 0:
+                out.append(sp)
+                continue
+            prev = doc[sp.start - 1]
+            starts_with_article = sp[0].lower_ in ARTICLES or re.match(
+                r"^(al|el|as|ash|ad|az|an|ar|at)[-‐]", sp[0].lower_)
+            prev_is_name = prev.is_alpha and prev.text[:1].isupper() and not prev.is_sent_start
+            if out and out[-1].end == sp.start and out[-1].label_ == "PLACE" and starts_with_article:
+                out[-1] = Span(doc, out[-1].start, sp.end, label="PLACE")
+                continue
+            if prev_is_name and (starts_with_article or prev.lower_ in _NAME_HEADS) and \
+                    not (out and out[-1].end > prev.i):
+                start = prev.i
+                # "Deir al-Zour" style heads with their own article: "Tal al-..."
+                while start > 0 and doc[start - 1].lower_ in _NAME_HEADS and doc[start - 1].text[:1].isupper():
+                    start -= 1
+                out.append(Span(doc, start, sp.end, label="PLACE"))
+                continue
+            out.append(sp)
+        return out
+
+    def _name_run(self, doc: Doc, i: int) -> tuple[int, int] | None:
+        """The capitalised name starting at token i ("Umm Jalal", "Tell al-Karama"), or None."""
+        def cap(t):
+            return t.is_alpha and t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN", "ADJ", "VERB")
+        if i >= len(doc) or not cap(doc[i]) or doc[i].is_sent_start:
+            return None
+        j = i + 1
+        while j < len(doc):
+            t = doc[j]
+            if cap(t):
+                j += 1
+            elif t.lower_ in ARTICLES and j + 1 < len(doc):
+                k = j + 2 if doc[j + 1].text in ("-", "‐") else j + 1
+                if k < len(doc) and cap(doc[k]):
+                    j = k + 1
+                else:
+                    break
+            else:
+                break
+        return i, j
+
+    def _promote_unknown_places(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """Capitalised names the gazetteer lacks become PLACE (unresolved) where the syntax says
+        place: in a list with known places ("Kfar Halab, Zarzour and Umm Jalal") or after a
+        locative preposition or a motion verb's "to/from" ("fled to Umm Jalal"). NER's PERSON
+        and ORG guesses for such names yield; registry actors and people do not."""
+        reg = self.registry
+        taken = {i: sp for sp in spans for i in range(sp.start, sp.end)}
+        places = [sp for sp in spans if sp.label_ == "PLACE"]
+        cands: list[tuple[int, int]] = []
+        for sp in spans:
+            if sp.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP") and sp.label_ != "PLACE":
+                cands.append((sp.start, sp.end))
+        i = 0
+        while i < len(doc):
+            if i not in taken:
+                run = self._name_run(doc, i)
+                if run:
+                    cands.append(run)
+                    i = run[1]
+                    continue
+            i += 1
+
+        def listed_with_place(s: int, e: int) -> bool:
+            for p in places:
+                gap = doc[e:p.start] if p.start >= e else doc[p.end:s]
+                if 0 < len(gap) <= 2 and all(t.lower_ in (",", "and", "or") for t in gap):
+                    return True
+                if len(gap) == 0 and (p.start == e or p.end == s):
+                    return False
+            return False
+
+        def locative(s: int) -> bool:
+            if s == 0:
+                return False
+            prep = doc[s - 1]
+            if prep.lower_ in _LOCATIVE_PREPS:
+                return prep.lower_ not in ("at",) or prep.head.pos_ == "VERB"
+            if prep.lower_ in ("to", "from"):
+                return prep.head.lemma_.lower() in _MOTION_VERBS
+            return False
+
+        new: list[Span] = []
+        for s, e in cands:
+            text = doc[s:e].text
+            if reg.resolve_actor(text) or any(t.lower_ in _GENERIC_WORDS or t.like_num for t in doc[s:e]):
+                continue
+            old = [sp for sp in spans if s <= sp.start < e or s < sp.end <= e]
+            if any(sp.label_ in ("ACTOR", "PLACE") for sp in old):
+                continue
+            if old and old[0].label_ == "NORP":
+                continue
+            if not (listed_with_place(s, e) or locative(s)):
+                continue
+            if e - s == 1 and doc[s].pos_ != "PROPN":
+                continue
+            new.append(Span(doc, s, e, label="PLACE"))
+        if not new:
+            return spans
+        keep = [sp for sp in spans if not any(n.start < sp.end and sp.start < n.end for n in new)]
+        return sorted(keep + new, key=lambda sp: sp.start)
 
     # -- pass 1b: which names are parties, which mentions are not --------------------------------
     def _acts(self, span: Span) -> bool:
@@ -221,7 +357,9 @@ class EntityResolver:
         passive, object of "accused"/"urged ... to")?"""
         root = span.root
         if span.end < len(span.doc) and span.doc[span.end].text in _POSSESSIVE:
-            return False  # "Russia's" stays the country ("Syria's provinces")
+            nxt = span.doc[span.end + 1] if span.end + 1 < len(span.doc) else None
+            # "Russia's foreign ministry said" acts; "Syria's provinces" stays the country
+            return nxt is not None and nxt.lower_ in _STATE_ORGANS
         dep, head = root.dep_, root.head
         if dep == "nsubj":
             return head.lemma_.lower() in _AGENT_VERBS
@@ -340,6 +478,15 @@ class EntityResolver:
                 text = doc[s - 3].lower_ + doc[s - 1].lower_ + " " + text  # north-western
             if t + 1 < len(doc) and doc[t].text in _POSSESSIVE and doc[t + 1].lower_ in _POSSESSED_REGION:
                 text += " " + doc[t + 1].lower_
+            elif t + 2 < len(doc) and doc[t].text in _POSSESSIVE and doc[t + 1].lower_ in _COMPASS \
+                    and doc[t + 2].lower_ in _POSSESSED_REGION:
+                text += " " + doc[t + 2].lower_  # "Hama's eastern countryside"
+            # "the countryside of Idlib", "rural Hama", "the province of Daraa"
+            if s >= 2 and doc[s - 1].lower_ == "of" and doc[s - 2].lower_ in (
+                    "countryside", "countrysides", "province", "governorate", "hinterland"):
+                text = "countryside of " + text if doc[s - 2].lower_ != "province" else "province of " + text
+            elif s >= 1 and doc[s - 1].lower_ in ("rural", "reef", "rif"):
+                text = "rural " + text
             # coordinated names sharing a plural unit word after the last one
             j, last = k, e
             while j + 1 < len(places):

