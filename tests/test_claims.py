@@ -349,3 +349,122 @@ def test_now_dates_a_state_but_not_the_events_behind_a_holding(nlp):
     assert (c.event_date, c.date_precision) == (PUB, "day")
     c = one(claims(nlp, "After the fall of Saraqib, the rebels now hold the whole road."), "saraqib")
     assert c.date_precision == "week"
+
+
+# --- generalisation: constructions, clauses, headlines, false positives, attributes ----------
+
+def test_expel_from_is_capture_by_subject_and_withdrawal_by_object(nlp):
+    cs = claims(nlp, "Rebels managed to expel regime troops from Khan Shaykhun on Monday.")
+    assert one(cs, "khan_sheikhoun", "captured").side == "opposition"
+    w = one(cs, "khan_sheikhoun", "withdrew")
+    assert w.side == "government" and w.event_date == dt.date(2024, 12, 2)
+
+
+def test_driven_out_of_is_withdrawal_of_the_passive_subject(nlp):
+    cs = claims(nlp, "Government troops were driven out of Talbiseh by opposition fighters.")
+    assert one(cs, "talbiseh", "withdrew").side == "government"
+    assert one(cs, "talbiseh", "captured").side == "opposition"
+
+
+@pytest.mark.parametrize("text,place,event,side", [
+    ("Opposition fighters took over Saraqib on Wednesday.", "saraqib", "captured", "opposition"),
+    ("Turkish-backed factions deployed in Tal Rifaat.", "tall_rifat", "entered", "opposition"),
+    ("Rebels were battling government forces north of Hama.", "hama", "contested", "opposition"),
+    ("Turkish drones struck Tal Rifaat on Monday.", "tall_rifat", "airstrike", "turkey"),
+    ("SDF fighters were still resisting in Manbij.", "manbij", "contested", "sdf"),
+    ("Opposition fighters attacked a checkpoint near Rastan.", "al_rastan", "attempted",
+     "opposition"),
+    ("Rebels pushed beyond Rastan in northern Homs.", "al_rastan", "advanced_to", "opposition"),
+    ("Saraqib was abandoned by government troops.", "saraqib", "withdrew", "government"),
+])
+def test_constructions_without_a_rule_before(nlp, text, place, event, side):
+    assert one(claims(nlp, text), place, event).side == side
+
+
+def test_deploying_a_weapon_is_no_entry(nlp):
+    cs = claims(nlp, "Witnesses said the army was deploying chlorine gas in Talbiseh.")
+    assert not [c for c in cs if c.event == "entered"]
+
+
+def test_repelled_attack_belongs_to_the_attacker_side(nlp):
+    c = one(claims(nlp, "Government forces repelled an attack on Khan Shaykhun."),
+            "khan_sheikhoun", "attempted")
+    assert c.side == "opposition"
+
+
+def test_later_clauses_carry_their_own_claims(nlp):
+    cs = claims(nlp, "The rebels captured Daraa on Friday and pushed on towards Homs, while "
+                     "government troops withdrew from Rastan.")
+    assert one(cs, "daraa", "captured").side == "opposition"
+    assert one(cs, "homs", "advanced_to").side == "opposition"
+    assert one(cs, "al_rastan", "withdrew").side == "government"
+
+
+def test_quantified_pronoun_subject_takes_the_possessor(nlp):
+    cs = claims(nlp, "Rebels said they had captured Saraqib and that some of their units had "
+                     "reached Homs.")
+    assert one(cs, "homs", "advanced_to").side == "opposition"
+
+
+@pytest.mark.parametrize("text,place,event", [
+    ("UPDATE 14:05 – Rebels enter Homs", "homs", "entered"),
+    ("Syria rebels capture Daraa in major blow to Assad", "daraa", "captured"),
+])
+def test_headlines_carry_claims(nlp, text, place, event):
+    c = one(claims(nlp, text), place, event)
+    assert c.side == "opposition" and c.certainty == "asserted"
+
+
+@pytest.mark.parametrize("text,place", [
+    ("Homs was retaken by regime forces in 2018.", "homs"),
+    ("Manbij was captured by the SDF from ISIL in 2016.", "manbij"),
+])
+def test_events_dated_to_an_old_year_are_historical(nlp, text, place):
+    assert all(c.is_historical for c in claims(nlp, text) if c.place_id == place)
+
+
+def test_withdrawal_destination_is_not_an_advance(nlp):
+    cs = claims(nlp, "Government forces withdrew from Rastan, heading towards Homs.")
+    assert one(cs, "al_rastan", "withdrew").side == "government"
+    assert not [c for c in cs if c.place_id == "homs"]
+
+
+def test_a_town_in_a_province_is_not_the_province(nlp):
+    cs = claims(nlp, "Rebels seized a town in Idlib province.")
+    assert not [c for c in cs if c.place_id == "idlib_governorate"]
+
+
+@pytest.mark.parametrize("text", [
+    "Russia is fighting in Ukraine.",
+    "It was an attack on Syria's sovereignty, the minister said.",
+])
+def test_foreign_wars_and_metaphors_are_not_claims(nlp, text):
+    assert claims(nlp, text) == []
+
+
+def test_bare_fighters_take_the_camp_named_earlier_in_the_paragraph(nlp):
+    cs = claims(nlp, "HTS has advanced on Hama. Fighters seized Souran on Tuesday.")
+    assert one(cs, "suran_hama", "captured").side == "opposition"
+
+
+def test_overnight_is_the_publication_day(nlp):
+    c = one(claims(nlp, "The army recaptured Saraqib overnight."), "saraqib", "recaptured")
+    assert (c.event_date, c.date_precision) == (PUB, "day")
+
+
+def test_denied_event_has_no_date(nlp):
+    c = one(claims(nlp, "The SDF denied that its forces had withdrawn from Manbij on Monday."),
+            "manbij", "withdrew")
+    assert c.certainty == "denied" and c.event_date is None
+
+
+@pytest.mark.parametrize("text,certainty", [
+    ("Unconfirmed reports said rebels had entered Homs.", "unverified"),
+    ("Rebels captured Talbiseh, a claim that could not be independently confirmed.",
+     "unverified"),
+    ("Rebels have captured Saraqib, a commander told AFP.", "claimed"),
+    ("A Turkish security source said SNA fighters had taken Tal Rifaat.", "claimed"),
+])
+def test_certainty_of_hedged_and_party_sources(nlp, text, certainty):
+    cs = claims(nlp, text)
+    assert cs and all(c.certainty == certainty for c in cs)

@@ -101,3 +101,38 @@ def test_historical_figure(nlp):
 def test_hedged_figure(nlp):
     f = only(figs(nlp, "Airstrikes allegedly killed 14 people in Saraqib."))
     assert f.certainty == "unverified"
+
+
+@pytest.mark.parametrize("text", [
+    "UPDATE 06:15 – Rebels enter Homs.",
+    "At 14:05 GMT, the rebels said they controlled the city.",
+    "Two sources said the army had withdrawn from Daraa.",
+    "Three security sources told Reuters that rebels took Homs.",
+    "Rebels cut two main highways.",
+])
+def test_timestamps_source_counts_and_untracked_things_are_not_figures(nlp, text):
+    assert figs(nlp, text) == []
+
+
+def test_in_their_thousands_and_dozens_of_detainees_are_vague_figures(nlp):
+    f = figs(nlp, "Residents fled Aleppo in their thousands.")[0]
+    assert (f.metric, f.qualifier, f.side) == ("displaced", "vague", "other")
+    f = figs(nlp, "Dozens of detainees were freed from a prison in Hama.")[0]
+    assert (f.metric, f.qualifier) == ("detained", "vague")
+
+
+def test_captured_soldiers_are_detained(nlp):
+    f = figs(nlp, "Rebels captured more than 150 soldiers near Hama.")[0]
+    assert (f.metric, f.qualifier, f.value_low) == ("detained", "over", 150)
+
+
+def test_victim_sides_follow_the_text(nlp):
+    fs = figs(nlp, "The clashes killed 12 government soldiers and 26 others, while 15 civilians "
+                   "died in shelling.")
+    assert [(f.value_best, f.side) for f in fs] == [(12, "government"), (26, "government"),
+                                                    (15, "other")]
+
+
+def test_distance_side_is_the_force_it_is_said_of(nlp):
+    f = figs(nlp, "Rebel fighters are some 5 km from Homs.")[0]
+    assert (f.metric, f.value_best, f.side) == ("distance_km", 5, "opposition")

@@ -44,7 +44,8 @@ CREATE TABLE ref.baseline_control (place_id VARCHAR, side VARCHAR, as_of DATE, s
 INSERT INTO ref.places VALUES
   ('suran_hama', 'Suran', 'town', 'Hama', 'Hama', 35.29, 36.74, 163345, ['Souran', 'Soran']),
   ('hama', 'Hama', 'city', 'Hama', 'Hama', 35.13, 36.75, 170063, ['Hamah', 'Hamat']),
-  ('halfaya', 'Halfaya', 'town', 'Hama', 'Mhardeh', 35.26, 36.61, NULL, ['Halfaya']);
+  ('halfaya', 'Halfaya', 'town', 'Hama', 'Mhardeh', 35.26, 36.61, NULL, ['Halfaya']),
+  ('hama_governorate', 'Hama', 'governorate', 'Hama', NULL, 35.23, 37.2, 170016, ['Hama province']);
 INSERT INTO ref.actors VALUES
   ('hts', 'Hayat Tahrir al-Sham', 'opposition', 'armed_group', ['HTS']),
   ('syrian_army', 'Syrian Arab Army', 'government', 'army', ['Syrian army']);
@@ -135,7 +136,7 @@ def test_files_exist_and_build_empty_corpus(corpus):
     counts = corpus.build()
     assert set(counts) == set(MART_TABLES)
     assert counts["control_daily"] == 0
-    assert counts["dim_place"] == 3
+    assert counts["dim_place"] == 4
 
 
 def test_capture_then_withdrawal_of_the_captor(corpus):
@@ -489,3 +490,15 @@ def test_readme_worked_example(corpus):
     assert corpus.con.execute(
         "SELECT place_id, date, sides, claim_ids, publishers FROM warehouse.control_disputes"
     ).fetchall() == [("suran_hama", D(2024, 12, 4), ["government", "opposition"], [c3, c4], ["afp", "sana"])]
+
+
+def test_claims_about_an_area_are_events_but_never_control_states(corpus):
+    a = corpus.article("a", "Reuters", D(2024, 12, 1), sentences=["Rebels secured northern Hama countryside."])
+    corpus.claim(a, "captured", "opposition", "hama_governorate", D(2024, 12, 1))
+    corpus.claim(a, "captured", "opposition", "halfaya", D(2024, 12, 1))
+    corpus.build()
+    events = corpus.con.execute(
+        "SELECT place_id, control_bearing FROM warehouse.fact_control_event ORDER BY place_id").fetchall()
+    assert events == [("halfaya", True), ("hama_governorate", False)]
+    placed = {r[0] for r in corpus.con.execute("SELECT DISTINCT place_id FROM warehouse.control_daily").fetchall()}
+    assert placed == {"halfaya"}

@@ -58,3 +58,13 @@ def test_bare_now_is_the_publication_day():
     assert ref is not None and ref.date == _dt.date(2024, 12, 5) and ref.precision == "day"
     # "now" inside a longer phrase is not a date expression of its own
     assert parse_date_expression("until now the front held", _dt.date(2024, 12, 5)) is None
+
+
+def test_overnight_and_a_week_ago():
+    from pipeline.text.temporal import parse_date_expression
+
+    pub = dt.date(2024, 12, 5)
+    r = parse_date_expression("overnight", pub)
+    assert (r.date, r.precision) == (pub, "day")
+    r = parse_date_expression("a week ago", pub)
+    assert (r.date, r.precision) == (dt.date(2024, 11, 28), "week")

@@ -185,6 +185,8 @@ SINGLE_PLACE_NOUNS = {"town", "village", "city", "hamlet", "locality", "settleme
 # paragraph before it is theirs (docs/claims.md).
 BARE_FORCE_NOUNS = {"fighter", "gunman", "gunmen", "force", "unit", "man", "men", "combatant",
                     "soldier", "militiaman", "militiamen", "attacker", "assailant"}
+FORCE_NOUNS = BARE_FORCE_NOUNS | {"troop", "reinforcement", "army", "militia", "battalion",
+                                  "brigade", "tank", "convoy", "police"}
 QUANTIFIERS = {"some", "many", "most", "all", "part", "one", "several", "hundreds", "dozens",
                "thousands", "few", "units", "elements", "remnants", "members"}
 # Places with no Syrian governorate are outside Syria: a foreign war ("Russia is fighting in
@@ -856,6 +858,14 @@ class _Extractor:
             event = "attempted"  # "the campaign targeted key locations": an attack, not a strike
         if lem in ("flee", "leave", "hand") and not self.actors_in(self.subject(verb) or verb):
             return
+        if lem == "deploy":
+            # only forces deploy into a place ("deployed chlorine gas in X" is no entry)
+            mover = next((c for c in children if c.dep_ in ("dobj", "nsubjpass")), None)
+            if mover is None:
+                mover = self.subject(verb)
+            if mover is None or not (self.actors_in(mover) or mover.lemma_.lower() in FORCE_NOUNS
+                                     or self.resolve_actor(mover)[2] in FIGHTING_SIDES):
+                return
         if lem in ("win", "gain", "assume") and not any(
             c.dep_ == "dobj" and c.lemma_.lower() in ("control", "city", "town") for c in children
         ):

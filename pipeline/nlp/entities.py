@@ -325,11 +325,20 @@ class EntityResolver:
             if s == 0:
                 return False
             prep = doc[s - 1]
+            if prep.lower_ == "the" and s >= 2:
+                prep = doc[s - 2]  # "fled to the Eastern Ghouta"
             if prep.lower_ in _LOCATIVE_PREPS:
                 return prep.lower_ not in ("at",) or prep.head.pos_ == "VERB"
             if prep.lower_ in ("to", "from"):
                 return prep.head.lemma_.lower() in _MOTION_VERBS
             return False
+
+        def heading(s: int, e: int) -> bool:
+            # "Government Forces in Retreat": title-case headings capitalise common words
+            sent = doc[s].sent
+            words = [t for t in sent if t.is_alpha and len(t) > 3 and not t.is_sent_start
+                     and not (s <= t.i < e) and t.i not in taken]
+            return len(words) >= 1 and sum(t.text[:1].isupper() for t in words) / len(words) > 0.6
 
         new: list[Span] = []
         for s, e in cands:
@@ -341,7 +350,7 @@ class EntityResolver:
                 continue
             if old and old[0].label_ == "NORP":
                 continue
-            if not (listed_with_place(s, e) or locative(s)):
+            if not (listed_with_place(s, e) or locative(s)) or heading(s, e):
                 continue
             if e - s == 1 and doc[s].pos_ != "PROPN":
                 continue

@@ -15,7 +15,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, assess
+from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, REPORT_VERBS, assess
 from pipeline.nlp.claims import lemma
 from pipeline.nlp.types import Figure
 from pipeline.text.numbers import parse_number, parse_range, parse_vague, to_km
@@ -91,6 +91,16 @@ COMBATANT = {"fighter", "troop", "soldier", "militant", "rebel", "member", "mili
 FORCE_VERBS = {"join", "deploy", "send", "mobilize", "mobilise", "dispatch", "mass", "gather",
                "reinforce", "arrive", "number", "include", "comprise", "field", "recruit"}
 HOLD_NUMBER_VAGUE = {"several", "a few", "a couple of", "a number of"}
+# "06:15", "14:05 GMT", "6.30pm": live-blog timestamps and clock times are not amounts.
+CLOCK_RE = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}[.:]\d{2}\s*(?:am|pm|gmt|utc)\b|"
+                      r"\b\d{1,2}\s*(?:am|pm|gmt|utc)\b", re.I)
+# Counted sources ("two sources said", "three security sources told Reuters") are the report's
+# provenance, not a figure of the war.
+SOURCE_NOUNS = {"source", "official", "witness", "diplomat", "analyst", "outlet", "agency",
+                "monitor", "activist", "journalist", "correspondent", "resident"}
+# Only counts of people, forces, places and strikes are figures; "two main highways" and "these
+# two major cities" count things the tables do not track.
+COUNTED_OTHER = {"casualty", "victim", "other", "others"}
 
 
 def _lemmas(tokens) -> set[str]:
@@ -107,7 +117,10 @@ class _FigureExtractor:
     def run(self) -> list[Figure]:
         for sent in self.doc.sents:
             prev_qual: tuple[str, Token] | None = None
+            clocks = [(c.start(), c.end()) for c in CLOCK_RE.finditer(sent.text)]
             for m in FIGURE_RE.finditer(sent.text):
+                if any(a < m.end() and m.start() < b for a, b in clocks):
+                    continue
                 fig = self.figure_from_match(sent, m, prev_qual)
                 if fig is None:
                     continue
@@ -285,6 +298,9 @@ class _FigureExtractor:
                 return "detained"
             if noun_lemma in PLACE_NOUNS and ctx & CAPTURE:
                 return "places_captured"
+            if (noun_lemma in COMBATANT or noun_lemma in PEOPLE_CIVIL) and anchor.dep_ == "dobj" \
+                    and lemma(anchor.head) in ("capture", "seize", "take", "round", "grab"):
+                return "detained"  # "captured more than 150 soldiers": taken prisoner
         if noun_lemma in STRIKES or noun_lemma.startswith("airstrike"):
             return "airstrikes"
         if noun_lemma in COMBATANT:
@@ -373,6 +389,13 @@ class _FigureExtractor:
             return None
         if metric == "other" and noun is None and m.group("num") and not m.group("qual"):
             return None  # a bare number with nothing counted
+        if noun is not None and noun_lemma in SOURCE_NOUNS and metric in ("other", "fighters") and (
+                noun_lemma == "source" or lemma(noun.head) in REPORT_VERBS):
+            return None  # "two sources said": who reports, not what happened
+        if metric == "other" and noun is not None and noun_lemma not in PEOPLE_CIVIL and \
+                noun_lemma not in COMBATANT and noun_lemma not in COUNTED_OTHER and \
+                noun.lower_ not in COUNTED_OTHER and not m.group("vague"):
+            return None  # "two main highways": not a tracked quantity
         if metric in ("killed", "injured", "displaced", "detained", "fighters", "other"):
             # a bare "thousands" / "tens of thousands" counts people
             side = self.noun_phrase_side(noun) if noun is not None else "other"
@@ -386,6 +409,12 @@ class _FigureExtractor:
         elif metric == "distance_km":
             # "the rebels are now 10 km from Hama": the distance is the force's
             side = self.nearest_force_side(span)
+        if side == "unknown" and noun is not None and noun.lower_ in ("others", "more"):
+            # "killed 12 government soldiers and 26 others": the others are counted with them
+            prev = [f for f in self.figures if f.start_char == sent.start_char and
+                    f.side != "unknown" and f.metric == metric]
+            if prev:
+                side = prev[-1].side
         if place_id is None and metric != "distance_km":
             place_id = self.place_for(anchor, sent)
 

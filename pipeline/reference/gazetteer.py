@@ -290,7 +290,7 @@ class Gazetteer:
         m = self._match(text, fuzzy=False)
         if m:
             return m, None
-        if hint in _FACILITY_HINTS:
+        if hint in _FACILITY_HINTS and core and self._match(core, fuzzy=False):
             return {}, hint
         if core and core != light_key(text):
             m = self._match(core, fuzzy=fuzzy)

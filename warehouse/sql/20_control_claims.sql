@@ -4,6 +4,9 @@
 --   * claims without place_id or event_date: without both a claim has no (place, day) cell;
 --   * claims without an event.
 -- A copy's claim keeps its own article_id but counts for canonical_article_id / publisher_key.
+-- Claims about areas (a country, governorate, district, subdistrict, region or plain: "rebels
+-- secured northern Hama countryside") are kept, but an area is never held as one unit, so they do
+-- not set control_daily states (supports_control is false; is_area says why).
 CREATE OR REPLACE TABLE warehouse.control_claims AS
 WITH c AS (
     SELECT
@@ -26,7 +29,8 @@ SELECT
     c.side_norm AS side,
     c.certainty_norm AS certainty,
     warehouse.certainty_rank(c.certainty_norm) AS certainty_rank,
-    warehouse.supports_control(c.certainty_norm) AS supports_control,
+    warehouse.supports_control(c.certainty_norm) AND NOT coalesce(p.is_area, FALSE) AS supports_control,
+    coalesce(p.is_area, FALSE) AS is_area,
     c.actor_id,
     c.actor_text,
     c.place_text,
@@ -48,6 +52,11 @@ SELECT
     substr(b.body_text, c.start_char + 1, c.end_char - c.start_char) AS evidence_text
 FROM c
 LEFT JOIN warehouse.dim_article AS a USING (article_id)
+LEFT JOIN (
+    SELECT place_id,
+           feature_type IN ('country', 'governorate', 'district', 'subdistrict', 'region', 'plain') AS is_area
+    FROM warehouse.dim_place
+) AS p ON p.place_id = c.place_id
 LEFT JOIN clean.articles AS b USING (article_id)
 LEFT JOIN clean.sentences AS s
     ON s.article_id = c.article_id AND s.sentence_id = c.sentence_id
