@@ -335,9 +335,13 @@ class EntityResolver:
 
         def heading(s: int, e: int) -> bool:
             # "Government Forces in Retreat": title-case headings capitalise common words
-            sent = doc[s].sent
-            words = [t for t in sent if t.is_alpha and len(t) > 3 and not t.is_sent_start
-                     and not (s <= t.i < e) and t.i not in taken]
+            a, b = s, e  # the line the name is on (a heading is its own line)
+            while a > 0 and "\n" not in doc[a - 1].text_with_ws:
+                a -= 1
+            while b < len(doc) and "\n" not in doc[b - 1].text_with_ws:
+                b += 1
+            words = [t for t in doc[a:b] if t.is_alpha and len(t) > 3 and t.i != a
+                     and not (s <= t.i < e)]
             return len(words) >= 1 and sum(t.text[:1].isupper() for t in words) / len(words) > 0.6
 
         new: list[Span] = []
