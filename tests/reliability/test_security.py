@@ -21,6 +21,7 @@ ALLOWED_INTERPOLATIONS = {
     },
     "pipeline/marts.py": {"table": "MART_TABLES, a constant tuple of mart names"},
     "pipeline/assets/warehouse.py": {"name": "MARTS, a constant list of mart names"},
+    "pipeline/assets/nlp.py": {"table": "_merge: one of the nlp table-name literals keyed in _ORDER"},
     "pipeline/checks/common.py": {
         "sql": "a check's own SQL literal (values travel as params)",
         "label": "built from contract key column names (constants in pipeline/checks)",
