@@ -271,3 +271,23 @@ def test_people_and_case(reg):
     assert reg.case_mismatch("an Islamic state") is True
     assert reg.case_mismatch("Islamic state") is True
     assert reg.case_mismatch("ISLAMIC STATE") is False and reg.case_mismatch("Islamic State") is False
+
+
+def test_one_token_names_become_exact_case_phrases_that_skip_lower_case_words():
+    import spacy
+
+    from pipeline.reference.patterns import case_sensitive_names
+
+    patterns = [
+        {"label": "PLACE", "id": "harim", "pattern": [{"LOWER": {"IN": ["harem", "harim"]}, "IS_LOWER": False}]},
+        {"label": "PLACE", "id": "hama", "pattern": [{"LOWER": "حماة", "IS_LOWER": False}]},
+        {"label": "PLACE", "id": "tal_rifaat", "pattern": [{"LOWER": "tal"}, {"LOWER": "rifaat"}]},
+    ]
+    rest, names = case_sensitive_names(patterns)
+    assert rest == [patterns[2]]
+    forms = {n["pattern"] for n in names}
+    assert {"Harem", "HAREM", "Harim", "حماة"} <= forms and "harem" not in forms
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"}).add_patterns(names)
+    assert [(e.text, e.ent_id_) for e in nlp("HAREM, Syria - fighters left Harem, not the harem.").ents] == [
+        ("HAREM", "harim"), ("Harem", "harim")]

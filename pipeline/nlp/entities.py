@@ -39,9 +39,10 @@ from pipeline.reference.actors import (CAMP_ADJECTIVES, CAMP_WORDS, FORCE_NOUNS,
                                        is_acronym, load_actor_registry)
 from pipeline.reference.gazetteer import Gazetteer, PlaceContext, load_gazetteer
 from pipeline.reference.normalise import ARTICLES, slugify
-from pipeline.reference.patterns import compile_for_speed, ruler_patterns
+from pipeline.reference.patterns import case_sensitive_names, compile_for_speed, ruler_patterns
 
 RULER_NAME = "frontline_entity_ruler"
+NAMES_RULER_NAME = "frontline_name_ruler"
 RESOLVER_NAME = "frontline_entity_resolver"
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
@@ -618,9 +619,15 @@ def make_entity_ruler_patterns() -> list[dict]:
 def add_entity_components(nlp: Language) -> Language:
     """Add the gazetteer/actor entity ruler before `ner` and the resolver after it."""
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
+    patterns, names = case_sensitive_names(compile_for_speed(make_entity_ruler_patterns(), nlp.tokenizer))
+    # One-token names first, exact case; the main ruler runs after and overwrites them where a
+    # longer name covers them ("Hama countryside"), as one ruler would keep the longest match.
+    names_ruler = nlp.add_pipe("entity_ruler", name=NAMES_RULER_NAME, **where,
+                               config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
+    names_ruler.add_patterns(names)
     ruler = nlp.add_pipe("entity_ruler", name=RULER_NAME, **where,
                          config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns(compile_for_speed(make_entity_ruler_patterns(), nlp.tokenizer))
+    ruler.add_patterns(patterns)
     after = {"after": "ner"} if "ner" in nlp.pipe_names else {}
     nlp.add_pipe(RESOLVER_NAME, **after)
     return nlp

