@@ -33,7 +33,16 @@ names AS (
     GROUP BY place_id
 )
 SELECT
-    p.place_id, p.name, p.feature_type, p.governorate, p.district, p.lat, p.lon,
+    p.place_id,
+    -- Admin units share their seat's name ("Hama" the city, the district and the governorate);
+    -- the unit is spelled out so a name picks one row in SQL, maps and timelines.
+    CASE
+        WHEN p.feature_type IN ('governorate', 'district', 'subdistrict')
+             AND NOT contains(lower(p.name), p.feature_type)
+        THEN p.name || ' ' || upper(p.feature_type[1]) || p.feature_type[2:]
+        ELSE p.name
+    END AS name,
+    p.feature_type, p.governorate, p.district, p.lat, p.lon,
     p.geonames_id, p.aliases, TRUE AS is_resolved
 FROM ref.places AS p
 UNION ALL
