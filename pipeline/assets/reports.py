@@ -29,25 +29,27 @@ def reports_dir(warehouse: Warehouse) -> Path:
     return warehouse.output_dir("reports")
 
 
+def _report_asset(name: str, description: str):
+    return dg.asset(
+        key=["reports", name], deps=MART_DEPS, group_name="reports", kinds=KINDS, owners=OWNERS, pool=POOL,
+        description=description,
+    )
+
+
 def _preview(png: bytes, alt: str) -> dg.MetadataValue:
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})")
 
 
-@dg.asset(
-    key=["reports", "control_map"],
-    deps=MART_DEPS,
-    group_name="reports",
-    kinds=KINDS,
-    owners=OWNERS,
-    pool=POOL,
-    description="Map of the latest day's control (PNG + SVG): places coloured by controller side, "
+@_report_asset(
+    "control_map",
+    "Map of the latest day's control (PNG + SVG): places coloured by controller side, "
     "marker edge by status, opacity by confidence; places without coordinates listed beside it.",
 )
 def control_map(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from pipeline.reports import render_control_map  # imported late: loading Definitions skips matplotlib
 
     out = reports_dir(warehouse)
-    with warehouse.connect(read_only=False) as con:
+    with warehouse.connect(read_only=True) as con:
         meta = render_control_map(con, None, out / "control_map_latest.png", out / "control_map_latest.svg",
                                   thumbnail_dpi=THUMBNAIL_DPI)
     if meta["unmapped_place_ids"]:
@@ -67,21 +69,16 @@ def control_map(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
     )
 
 
-@dg.asset(
-    key=["reports", "control_timeline"],
-    deps=MART_DEPS,
-    group_name="reports",
-    kinds=KINDS,
-    owners=OWNERS,
-    pool=POOL,
-    description="Place-by-day control chart for the corpus period (PNG + SVG): cells coloured by "
+@_report_asset(
+    "control_timeline",
+    "Place-by-day control chart for the corpus period (PNG + SVG): cells coloured by "
     "controller side, hatched when disputed or claimed, lighter when carried forward.",
 )
 def control_timeline(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from pipeline.reports import render_timeline  # imported late: loading Definitions skips matplotlib
 
     out = reports_dir(warehouse)
-    with warehouse.connect(read_only=False) as con:
+    with warehouse.connect(read_only=True) as con:
         meta = render_timeline(con, out / "control_timeline.png", out_svg=out / "control_timeline.svg",
                                thumbnail_dpi=THUMBNAIL_DPI)
     return dg.MaterializeResult(
@@ -97,20 +94,15 @@ def control_timeline(context: dg.AssetExecutionContext, warehouse: Warehouse) ->
     )
 
 
-@dg.asset(
-    key=["reports", "html_report"],
-    deps=MART_DEPS,
-    group_name="reports",
-    kinds=KINDS,
-    owners=OWNERS,
-    pool=POOL,
-    description="Self-contained offline HTML report (warehouse/reports/index.html): per-day maps with a "
+@_report_asset(
+    "html_report",
+    "Self-contained offline HTML report (warehouse/reports/index.html): per-day maps with a "
     "slider, the timeline, evidence for every control cell, disputes and figures.",
 )
 def html_report(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from pipeline.reports import render_report  # imported late: loading Definitions skips matplotlib
 
-    with warehouse.connect(read_only=False) as con:
+    with warehouse.connect(read_only=True) as con:
         path = render_report(con, reports_dir(warehouse))
     return dg.MaterializeResult(
         metadata={
