@@ -1,6 +1,7 @@
 """`make run`: materialise every asset and check, then print a short summary."""
 
 
+import os
 import sys
 
 import dagster as dg
@@ -26,11 +27,13 @@ def summarise(warehouse: Warehouse) -> dict[str, int]:
 def main() -> int:
     job = defs.resolve_job_def("frontline_all")
     with dg.DagsterInstance.get() as instance:
-        # Step-by-step DEBUG events go to the run's event log (the UI); the terminal gets warnings.
+        # Step-by-step DEBUG events go to the run's event log (the UI); the terminal gets warnings
+        # unless FRONTLINE_LOG_LEVEL asks for more (e.g. DEBUG to follow every step).
+        log_level = os.environ.get("FRONTLINE_LOG_LEVEL", "WARNING").upper()
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     checks = result.get_asset_check_evaluations()
     failed = [c for c in checks if not c.passed]

@@ -182,6 +182,8 @@ def child_env(db: Path, seeds: Path, dagster_home: Path, **extra: str) -> dict[s
         FRONTLINE_SEEDS_DIR=str(seeds),
         DAGSTER_HOME=str(dagster_home),
         PYTHONUNBUFFERED="1",
+        # the crash tests watch the step-start events in the run's terminal output
+        FRONTLINE_LOG_LEVEL="DEBUG",
         **extra,
     )
     return env
