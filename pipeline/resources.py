@@ -47,6 +47,11 @@ def _holder_description(message: str) -> str:
         return f"PID {pid}"
 
 
+def is_local_file(database: str) -> bool:
+    """A file on this machine, as opposed to :memory:, MotherDuck or a DuckLake catalog."""
+    return database != ":memory:" and not database.startswith(("md:", "motherduck:", "ducklake:"))
+
+
 def connect_with_retry(
     database: str,
     *,
@@ -56,7 +61,7 @@ def connect_with_retry(
     backoff_s: float = 0.25,
 ) -> duckdb.DuckDBPyConnection:
     """Open DuckDB, retrying a lock conflict with exponential backoff, then failing clearly."""
-    if database not in (":memory:",) and not database.startswith(("md:", "motherduck:", "ducklake:")):
+    if is_local_file(database):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     delay = backoff_s
     for attempt in range(retries + 1):
@@ -96,7 +101,7 @@ class Warehouse(dg.ConfigurableResource):
 
     @property
     def is_local_file(self) -> bool:
-        return self.database != ":memory:" and not self.database.startswith(("md:", "motherduck:", "ducklake:"))
+        return is_local_file(self.database)
 
     def _config(self) -> dict:
         if not self.is_local_file:
@@ -201,6 +206,6 @@ class NlpModel(dg.ConfigurableResource):
     def cache_path(self, warehouse_database: str) -> Path | None:
         if self.cache_dir:
             return Path(self.cache_dir)
-        if warehouse_database.startswith(("md:", "motherduck:", "ducklake:")) or warehouse_database == ":memory:":
+        if not is_local_file(warehouse_database):
             return Path(".cache/frontline-docs")
         return Path(warehouse_database).parent / ".cache" / "docs"

@@ -72,7 +72,7 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
     cache = DocCache(nlp_model.cache_path(warehouse.database))
     texts = article_texts(articles, sentences)
     model_fp = model_fingerprint(nlp)
-    keys = {t.article_id: analysis_key(model_fp, cache, t) for t in texts}
+    keys = {t.article_id: analysis_key(model_fp, t) for t in texts}
     previous = _previous_keys(warehouse)
     unchanged = sorted(a for a, k in keys.items() if previous.get(a) == k)
     changed = [t for t in texts if previous.get(t.article_id) != keys[t.article_id]]

@@ -113,7 +113,8 @@ class DocCache:
     misses: int = 0
     _fingerprint: str = field(default="", repr=False)
 
-    def key(self, article: ArticleText) -> str:
+    @staticmethod
+    def key(article: ArticleText) -> str:
         h = hashlib.sha256(article.body_text.encode())
         h.update(json.dumps(article.sentence_bounds).encode())
         return h.hexdigest()[:32]
@@ -157,7 +158,7 @@ def parse_articles(
     a copy of the parsed doc (stage B mutates docs)."""
     if cache is not None:
         cache._fingerprint = model_fingerprint(nlp)
-    keys = [_text_key(cache, article) for article in articles]
+    keys = [DocCache.key(article) for article in articles]
     remaining = Counter(keys)
     first_seen: dict[str, int] = {}
     for i, key in enumerate(keys):
@@ -202,10 +203,6 @@ def _parse_one(nlp: Language, article: ArticleText) -> Doc:
     return next(iter(nlp.pipe([doc], disable=list(STAGE_B))))
 
 
-def _text_key(cache: DocCache | None, article: ArticleText) -> str:
-    return cache.key(article) if cache else DocCache(Path(".")).key(article)
-
-
 def run_rules(nlp: Language, doc: Doc, article: ArticleText) -> Doc:
     doc._.article_id = article.article_id
     doc._.published = article.published
@@ -216,12 +213,12 @@ def run_rules(nlp: Language, doc: Doc, article: ArticleText) -> Doc:
     return doc
 
 
-def analysis_key(model_fp: str, cache: DocCache | None, article: ArticleText) -> str:
+def analysis_key(model_fp: str, article: ArticleText) -> str:
     """What an article's nlp rows depend on: its text and sentences, the metadata the rules read
     (publication date, publisher), the model and ruler (`model_fingerprint`), and the rule code
     and reference data."""
     from pipeline.versioning import digest, rules_version
 
     return digest(
-        _text_key(cache, article), article.published, article.publisher, model_fp, rules_version()
+        DocCache.key(article), article.published, article.publisher, model_fp, rules_version()
     )
