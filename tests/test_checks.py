@@ -18,7 +18,7 @@ from pipeline.checks import clean as clean_checks
 from pipeline.checks import nlp as nlp_checks
 from pipeline.checks import raw as raw_checks
 from pipeline.checks import warehouse as warehouse_checks
-from pipeline.checks.common import load_config
+from pipeline.checks.common import evaluate_check, load_config
 from pipeline.db import replace_table
 from pipeline.marts import build_marts
 from pipeline.resources import Warehouse
@@ -208,17 +208,19 @@ def mini(tmp_path, clean_mini) -> Mini:
     return Mini(tmp_path, template=clean_mini.wh.database)
 
 
-ALL_CHECKS = dg.load_asset_checks_from_modules([raw_checks, clean_checks, nlp_checks, warehouse_checks])
+LAYERS = [raw_checks, clean_checks, nlp_checks, warehouse_checks]
+LAYER_DEFS = dg.load_asset_checks_from_modules(LAYERS)
+# (spec, function) of every check of every layer
+ALL_CHECKS = [pair for module in LAYERS for pair in module.checks.checks]
 
 
-def _name(check: dg.AssetChecksDefinition) -> str:
-    return next(iter(check.check_keys)).to_user_string()
+def _name(pair) -> str:
+    return pair[0].key.to_user_string()
 
 
-def evaluate(check: dg.AssetChecksDefinition, wh: Warehouse) -> dg.AssetCheckResult:
-    if "context" in check.node_def.compute_fn.decorated_fn.__code__.co_varnames:
-        return check(dg.build_asset_check_context(resources={"warehouse": wh}))
-    return check(warehouse=wh)
+def evaluate(pair, wh: Warehouse) -> dg.AssetCheckResult:
+    spec, fn = pair
+    return evaluate_check(spec, fn, wh, dg.build_asset_check_context(resources={"warehouse": wh}))
 
 
 def assert_fails(result: dg.AssetCheckResult, *needles: str, severity=dg.AssetCheckSeverity.ERROR) -> None:
@@ -234,12 +236,17 @@ def assert_fails(result: dg.AssetCheckResult, *needles: str, severity=dg.AssetCh
 def test_every_check_is_in_the_duckdb_pool_and_named_uniquely():
     names = [_name(c) for c in ALL_CHECKS]
     assert len(names) == len(set(names)) and len(names) >= 40
-    for check in ALL_CHECKS:
-        assert check.node_def.pool == "duckdb", _name(check)
+    # one step per layer, each in the duckdb pool, and together they hold every check
+    assert len(LAYER_DEFS) == len(LAYERS)
+    assert {key.to_user_string() for d in LAYER_DEFS for key in d.check_keys} == set(names)
+    for layer in LAYER_DEFS:
+        assert layer.node_def.pool == "duckdb", layer.node_def.name
 
 
 def test_error_checks_that_guard_structure_are_blocking():
-    blocking = {_name(c) for c in ALL_CHECKS if all(s.blocking for s in c.check_specs)}
+    blocking = {_name(c) for c in ALL_CHECKS if c[0].blocking}
+    # the layer steps carry the same specs, so Dagster enforces the same blocking
+    assert blocking == {s.key.to_user_string() for d in LAYER_DEFS for s in d.check_specs if s.blocking}
     for name in ["nlp/claims:claims_provenance", "nlp/claims:claims_schema", "clean/sentences:clean_sentence_offsets",
                  "warehouse/control_daily:control_changes_supported", "raw/articles:raw_articles_schema"]:
         assert name in blocking
@@ -335,22 +342,58 @@ def test_freshness_only_judged_on_scheduled_runs(mini, monkeypatch):
     assert not raw_checks.freshness_result(mini.wh, tags, now=NOW).passed  # an empty feed is stale too
 
 
-def test_freshness_reads_the_schedule_tag_of_the_run(mini):
+def _raw_stubs():
     @dg.asset(key=["raw", "articles"])
     def raw_articles_stub():
         return None
 
+    @dg.asset(key=["raw", "rejected_files"])
+    def rejected_files_stub():
+        return None
+
+    return [raw_articles_stub, rejected_files_stub]
+
+
+def test_freshness_reads_the_schedule_tag_of_the_run(mini):
     def run(tags):
         with dg.instance_for_test() as instance:
-            res = dg.materialize([raw_articles_stub, raw_checks.raw_articles_freshness],
+            res = dg.materialize([*_raw_stubs(), raw_checks.raw_checks],
                                  resources={"warehouse": mini.wh}, instance=instance, tags=tags)
-        (evaluation,) = res.get_asset_check_evaluations()
+        (evaluation,) = [e for e in res.get_asset_check_evaluations() if e.check_name == "raw_articles_freshness"]
         return evaluation
 
     scheduled = run({"dagster/schedule_name": "daily"})  # ingested in 2024: long stale
     assert not scheduled.passed and scheduled.severity == dg.AssetCheckSeverity.WARN
     assert "stale feed" in scheduled.description
     assert run({}).passed
+
+
+def test_a_layer_step_reports_every_check_and_a_blocking_failure_stops_downstream(mini):
+    mini.plant("update raw.articles set raw_text = null where article_id = (select min(article_id) from raw.articles)")
+    ran = []
+
+    @dg.asset(key=["clean", "articles"], deps=[dg.AssetKey(["raw", "articles"])])
+    def downstream():
+        ran.append(True)
+
+    with dg.instance_for_test() as instance:
+        res = dg.materialize([*_raw_stubs(), downstream, raw_checks.raw_checks], resources={"warehouse": mini.wh},
+                             instance=instance, raise_on_error=False)
+    evaluations = {e.check_name: e for e in res.get_asset_check_evaluations()}
+    # all five checks of the layer reported, the failed blocking one among them
+    assert set(evaluations) == {spec.name for spec, _ in raw_checks.checks.checks}
+    assert not evaluations["raw_articles_keys"].passed
+    assert evaluations["raw_articles_schema"].passed
+    assert not res.success and ran == []
+
+
+def test_a_crashing_check_fails_alone_with_its_error(mini, monkeypatch):
+    monkeypatch.setenv("FRONTLINE_CHECK_MAX_REJECTED_FILES", "many")
+    spec, fn = next(p for p in ALL_CHECKS if p[0].name == "raw_rejected_files_reported")
+    result = evaluate((spec, fn), mini.wh)
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    assert "crashed" in result.description and "FRONTLINE_CHECK_MAX_REJECTED_FILES='many'" in result.description
+    assert result.check_name == "raw_rejected_files_reported" and result.asset_key == dg.AssetKey(["raw", "rejected_files"])
 
 
 # --- clean -----------------------------------------------------------------------------------

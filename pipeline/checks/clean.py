@@ -2,9 +2,10 @@
 
 import dagster as dg
 
-from pipeline.assets.common import POOL
-from pipeline.checks.common import load_config, make_schema_check, offending_rows_check, python_contract, share_check
+from pipeline.checks.common import LayerChecks, load_config, offending_rows_check, python_contract, share_check
 from pipeline.resources import Warehouse
+
+checks = LayerChecks("clean")
 
 CLEAN_ARTICLES = python_contract("clean.articles", keys=(("article_id",),), not_null=("article_id", "body_text"))
 CLEAN_SENTENCES = python_contract(
@@ -13,11 +14,11 @@ CLEAN_SENTENCES = python_contract(
     not_null=("article_id", "sentence_id", "start_char", "end_char"),
 )
 
-articles_schema = make_schema_check(CLEAN_ARTICLES, pool=POOL, name="clean_articles_schema")
-sentences_schema = make_schema_check(CLEAN_SENTENCES, pool=POOL)
+articles_schema = checks.schema(CLEAN_ARTICLES, name="clean_articles_schema")
+sentences_schema = checks.schema(CLEAN_SENTENCES)
 
 
-@dg.asset_check(asset=["clean", "sentences"], blocking=True, pool=POOL,
+@checks.check(["clean", "sentences"], blocking=True,
                 description="Every sentence's offsets return its text from clean.articles.body_text; "
                 "kind is headline, heading or body.")
 def clean_sentence_offsets(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -35,7 +36,7 @@ def clean_sentence_offsets(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["clean", "articles"], blocking=True, pool=POOL,
+@checks.check(["clean", "articles"], blocking=True,
                 description="published_date_source in the vocabulary; duplicates point to existing articles.")
 def clean_articles_keys(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -56,7 +57,7 @@ def clean_articles_keys(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["clean", "articles"], pool=POOL,
+@checks.check(["clean", "articles"],
                 description="Warns when the share of duplicate articles exceeds FRONTLINE_CHECK_MAX_DUPLICATE_SHARE "
                 "(default 25%): a scraper is likely fetching the same story twice.")
 def clean_duplicate_share(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -72,7 +73,7 @@ def clean_duplicate_share(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["clean", "articles"], pool=POOL,
+@checks.check(["clean", "articles"],
                 description="Warns when the share of non-English articles (kept but not parsed) exceeds "
                 "FRONTLINE_CHECK_MAX_NON_ENGLISH_SHARE (default 0: any).")
 def clean_non_english_share(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -86,3 +87,6 @@ def clean_non_english_share(warehouse: Warehouse) -> dg.AssetCheckResult:
         load_config().max_non_english_share,
         "articles are not in English and were not parsed",
     )
+
+
+clean_checks = checks.definition()

@@ -2,16 +2,17 @@
 
 import dagster as dg
 
-from pipeline.assets.common import POOL
 from pipeline.checks.common import (
     METRICS,
+    LayerChecks,
     load_config,
-    make_schema_check,
     offending_rows_check,
     python_contract,
     share_check,
 )
 from pipeline.resources import Warehouse
+
+checks = LayerChecks("nlp")
 
 EVENTS = ("captured", "withdrew", "recaptured", "entered", "advanced_to", "besieged", "contested", "attempted", "airstrike")
 SIDES = ("opposition", "government", "sdf", "isis", "israel", "turkey", "russia", "usa", "other", "unknown")
@@ -33,9 +34,9 @@ FIGURES = python_contract(
     "nlp.figures", keys=(("figure_id",),), not_null=("figure_id", "article_id", "sentence_id", "start_char", "end_char")
 )
 
-entity_mentions_schema = make_schema_check(ENTITY_MENTIONS, pool=POOL)
-claims_schema = make_schema_check(CLAIMS, pool=POOL)
-figures_schema = make_schema_check(FIGURES, pool=POOL)
+entity_mentions_schema = checks.schema(ENTITY_MENTIONS)
+claims_schema = checks.schema(CLAIMS)
+figures_schema = checks.schema(FIGURES)
 
 
 def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
@@ -63,7 +64,7 @@ def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
     """
 
 
-@dg.asset_check(asset=["nlp", "claims"], blocking=True, pool=POOL,
+@checks.check(["nlp", "claims"], blocking=True,
                 description="Claim evidence lies inside its sentence, which lies inside its article (provenance).")
 def claims_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -73,7 +74,7 @@ def claims_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "figures"], blocking=True, pool=POOL,
+@checks.check(["nlp", "figures"], blocking=True,
                 description="Figure offsets lie inside their sentence, which lies inside its article (provenance).")
 def figures_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -83,7 +84,7 @@ def figures_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "entity_mentions"], blocking=True, pool=POOL,
+@checks.check(["nlp", "entity_mentions"], blocking=True,
                 description="Each mention's offsets return its text and lie inside its sentence; PLACE/ACTOR "
                 "resolutions are in the vocabulary and unresolved places carry an unresolved: id.")
 def entity_mentions_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -113,7 +114,7 @@ def entity_mentions_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "claims"], blocking=True, pool=POOL,
+@checks.check(["nlp", "claims"], blocking=True,
                 description="event, side, certainty and date_precision within the design's vocabularies.")
 def claims_vocabulary(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -138,7 +139,7 @@ def claims_vocabulary(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "figures"], blocking=True, pool=POOL,
+@checks.check(["nlp", "figures"], blocking=True,
                 description="metric, qualifier, side and certainty within the design's vocabularies.")
 def figures_vocabulary(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -160,7 +161,7 @@ def figures_vocabulary(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "figures"], pool=POOL,
+@checks.check(["nlp", "figures"],
                 description="Figures are non-negative with low <= best <= high, counts within per-metric bounds "
                 "(FRONTLINE_CHECK_MAX_<METRIC>, e.g. killed <= 1,000,000) and distances within Syria's extent "
                 "(FRONTLINE_CHECK_MAX_DISTANCE_KM, default 900).")
@@ -207,7 +208,7 @@ def _dates_sql(table: str, id_col: str) -> str:
     """
 
 
-@dg.asset_check(asset=["nlp", "claims"], pool=POOL,
+@checks.check(["nlp", "claims"],
                 description="Event dates are not after the article's publication date (plus "
                 "FRONTLINE_CHECK_EVENT_FUTURE_DAYS, default 0) nor more than FRONTLINE_CHECK_EVENT_WINDOW_DAYS "
                 "(default 30) before it; historical claims are exempt from the window.")
@@ -221,7 +222,7 @@ def claims_dates_plausible(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "figures"], pool=POOL,
+@checks.check(["nlp", "figures"],
                 description="As claims_dates_plausible, for figures' event dates.")
 def figures_dates_plausible(warehouse: Warehouse) -> dg.AssetCheckResult:
     cfg = load_config()
@@ -233,7 +234,7 @@ def figures_dates_plausible(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "entity_mentions"], pool=POOL,
+@checks.check(["nlp", "entity_mentions"],
                 description="Warns when the share of PLACE mentions the gazetteer could not resolve exceeds "
                 "FRONTLINE_CHECK_MAX_UNRESOLVED_PLACE_SHARE (default 35%).")
 def unresolved_place_share(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -251,7 +252,7 @@ def unresolved_place_share(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["nlp", "claims"], pool=POOL,
+@checks.check(["nlp", "claims"],
                 description="Warns when English, non-duplicate articles yield no claim (share above "
                 "FRONTLINE_CHECK_MAX_ARTICLES_WITHOUT_CLAIMS_SHARE, default 0: any).")
 def articles_without_claims(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -271,3 +272,6 @@ def articles_without_claims(warehouse: Warehouse) -> dg.AssetCheckResult:
         load_config().max_articles_without_claims_share,
         "English articles yield no claim",
     )
+
+
+nlp_checks = checks.definition()

@@ -4,18 +4,19 @@ import datetime as dt
 
 import dagster as dg
 
-from pipeline.assets.common import POOL
 from pipeline.checks.common import (
     SCHEDULE_TAG,
     WARN,
+    LayerChecks,
     load_config,
-    make_schema_check,
     offending_rows_check,
     python_contract,
     run_tags,
     utc_now,
 )
 from pipeline.resources import Warehouse
+
+checks = LayerChecks("raw")
 
 RAW_ARTICLES = python_contract(
     "raw.articles", keys=(("article_id",),), not_null=("article_id", "source_path", "status")
@@ -26,11 +27,11 @@ RAW_REJECTED_FILES = python_contract(
     "raw.rejected_files", keys=(("source_path", "reason"),), not_null=("source_path", "reason")
 )
 
-articles_schema = make_schema_check(RAW_ARTICLES, pool=POOL, name="raw_articles_schema")
-rejected_files_schema = make_schema_check(RAW_REJECTED_FILES, pool=POOL)
+articles_schema = checks.schema(RAW_ARTICLES, name="raw_articles_schema")
+rejected_files_schema = checks.schema(RAW_REJECTED_FILES)
 
 
-@dg.asset_check(asset=["raw", "articles"], blocking=True, pool=POOL,
+@checks.check(["raw", "articles"], blocking=True,
                 description="Every active article has text and a content hash; status is active or removed.")
 def raw_articles_keys(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -46,7 +47,7 @@ def raw_articles_keys(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["raw", "rejected_files"], pool=POOL,
+@checks.check(["raw", "rejected_files"],
                 description="Warns when more files than FRONTLINE_CHECK_MAX_REJECTED_FILES (default 0) were "
                 "rejected: each has a specific reason to act on.")
 def raw_rejected_files_reported(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -93,8 +94,11 @@ def freshness_result(
     )
 
 
-@dg.asset_check(asset=["raw", "articles"], pool=POOL,
+@checks.check(["raw", "articles"],
                 description="On scheduled runs, warns when no article was ingested within "
                 "FRONTLINE_CHECK_FRESHNESS_HOURS (default 48).")
 def raw_articles_freshness(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
     return freshness_result(warehouse, run_tags(context))
+
+
+raw_checks = checks.definition()

@@ -3,10 +3,11 @@ referential integrity of places and actors, and the control rules."""
 
 import dagster as dg
 
-from pipeline.assets.common import POOL
-from pipeline.checks.common import TableContract, make_schema_check, offending_rows_check
+from pipeline.checks.common import LayerChecks, TableContract, offending_rows_check
 from pipeline.checks.nlp import SIDES
 from pipeline.resources import Warehouse
+
+checks = LayerChecks("warehouse")
 
 V, I, F, D, B, L = "VARCHAR", "BIGINT", "DOUBLE", "DATE", "BOOLEAN", "VARCHAR[]"
 
@@ -64,7 +65,7 @@ MART_CONTRACTS = [
 
 dim_place_schema, dim_actor_schema, dim_article_schema, unresolved_places_schema, fact_control_event_schema, \
     control_daily_schema, control_disputes_schema, fact_figure_schema = (
-        make_schema_check(c, pool=POOL) for c in MART_CONTRACTS
+        checks.schema(c) for c in MART_CONTRACTS
     )
 
 CONTROL_EVENTS = ("captured", "recaptured", "withdrew", "contested")
@@ -74,7 +75,7 @@ CONTROL_STATUS = ("confirmed", "reported", "claimed", "disputed", "carried", "ba
 _CERTAINTY = "coalesce(nullif(lower(trim({0}.certainty)), ''), 'asserted')"
 
 
-@dg.asset_check(asset=["warehouse", "control_daily"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "control_daily"], blocking=True,
                 description="Exactly one row per place and day, with no gaps between a place's first and last day.")
 def control_daily_grain(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -91,7 +92,7 @@ def control_daily_grain(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "control_daily"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "control_daily"], blocking=True,
                 description="controller_side is a side, contested or unknown; status in the vocabulary; "
                 "confidence in [0, 1]; since_date not after date.")
 def control_daily_values(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -113,7 +114,7 @@ def control_daily_values(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "fact_control_event"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "fact_control_event"], blocking=True,
                 description="Every control event leads to claims that exist and agree with it on place, date "
                 "and event; n_claims counts them (provenance).")
 def control_events_have_claims(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -138,7 +139,7 @@ def control_events_have_claims(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "control_daily"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "control_daily"], blocking=True,
                 description="Every control_daily state leads to a fact_control_event of the same place on its "
                 "evidence date (baseline states excepted), and so to claims (provenance).")
 def control_daily_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -160,7 +161,7 @@ def control_daily_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "control_daily"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "control_daily"], blocking=True,
                 description="No control state rests on a hypothetical, negated or denied claim, nor on an event "
                 "that cannot change control (attempted, entered, advanced_to, besieged, airstrike).")
 def control_changes_supported(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -190,7 +191,7 @@ def control_changes_supported(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "control_disputes"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "control_disputes"], blocking=True,
                 description="Every dispute names two or more sides and leads to claims that exist, at its place "
                 "and on its day (provenance).")
 def control_disputes_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -214,7 +215,7 @@ def control_disputes_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "fact_figure"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "fact_figure"], blocking=True,
                 description="Every reported figure leads to nlp.figures rows that exist, agree on metric and "
                 "place, and are not hypothetical, negated or denied (provenance).")
 def fact_figure_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -238,7 +239,7 @@ def fact_figure_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "dim_place"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "dim_place"], blocking=True,
                 description="Every place_id of claims, figures, PLACE mentions and control_daily is a gazetteer "
                 "place in dim_place, or an unresolved: id listed in warehouse.unresolved_places.")
 def places_resolve(warehouse: Warehouse) -> dg.AssetCheckResult:
@@ -270,7 +271,7 @@ def places_resolve(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=["warehouse", "dim_actor"], blocking=True, pool=POOL,
+@checks.check(["warehouse", "dim_actor"], blocking=True,
                 description="Every actor_id of claims and ACTOR mentions exists in warehouse.dim_actor.")
 def actors_resolve(warehouse: Warehouse) -> dg.AssetCheckResult:
     return offending_rows_check(
@@ -288,3 +289,6 @@ def actors_resolve(warehouse: Warehouse) -> dg.AssetCheckResult:
         """,
         "actor ids missing from warehouse.dim_actor",
     )
+
+
+warehouse_checks = checks.definition()
