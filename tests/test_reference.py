@@ -282,12 +282,33 @@ def test_one_token_names_become_exact_case_phrases_that_skip_lower_case_words():
         {"label": "PLACE", "id": "harim", "pattern": [{"LOWER": {"IN": ["harem", "harim"]}, "IS_LOWER": False}]},
         {"label": "PLACE", "id": "hama", "pattern": [{"LOWER": "حماة", "IS_LOWER": False}]},
         {"label": "PLACE", "id": "tal_rifaat", "pattern": [{"LOWER": "tal"}, {"LOWER": "rifaat"}]},
+        {"label": "ACTOR", "id": "ypg", "pattern": [{"ORTH": "YPG"}]},
+        {"label": "ACTOR", "id": "ypg", "pattern": [{"ORTH": "YPG/YPJ"}]},  # two tokens: left as it is
     ]
-    rest, names = case_sensitive_names(patterns)
-    assert rest == [patterns[2]]
-    forms = {n["pattern"] for n in names}
-    assert {"Harem", "HAREM", "Harim", "حماة"} <= forms and "harem" not in forms
     nlp = spacy.blank("en")
+    rest, names = case_sensitive_names(patterns, nlp.tokenizer)
+    assert rest == [patterns[2], patterns[4]]
+    forms = {n["pattern"] for n in names}
+    assert {"Harem", "HAREM", "Harim", "حماة", "YPG"} <= forms and "harem" not in forms and "ypg" not in forms
     nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"}).add_patterns(names)
-    assert [(e.text, e.ent_id_) for e in nlp("HAREM, Syria - fighters left Harem, not the harem.").ents] == [
-        ("HAREM", "harim"), ("Harem", "harim")]
+    assert [(e.text, e.ent_id_) for e in nlp("HAREM, Syria - YPG fighters left Harem, not the harem or ypg.").ents] == [
+        ("HAREM", "harim"), ("YPG", "ypg"), ("Harem", "harim")]
+
+
+def test_fixed_word_sequences_become_phrases_the_tokenizer_reproduces():
+    import spacy
+
+    from pipeline.reference.patterns import compile_for_speed
+
+    tokenizer = spacy.blank("en").tokenizer
+    lower = lambda *words: [{"LOWER": w} for w in words]  # noqa: E731
+    patterns = [
+        {"label": "PLACE", "id": "tal_rifaat", "pattern": lower("tal", "rifaat")},
+        {"label": "ACTOR", "id": "ndf", "pattern": lower("ad", "-", "difa")},  # written "ad-difa"
+        {"label": "ACTOR", "id": "army", "pattern": lower("assad", "`s", "troops")},  # no text splits like this
+        {"label": "ACTOR", "id": "army", "pattern": lower("assad", "", "troops")},  # an empty token never matches
+    ]
+    compiled = compile_for_speed(patterns, tokenizer)
+    assert all(isinstance(p["pattern"], str) for p in compiled)
+    tokens = {p["id"]: [t.text for t in tokenizer(p["pattern"])] for p in compiled}
+    assert tokens == {"tal_rifaat": ["tal", "rifaat"], "ndf": ["ad", "-", "difa"]}

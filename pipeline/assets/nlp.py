@@ -83,19 +83,11 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
     mentions = _merge("nlp.entity_mentions", rows.mentions, warehouse, unchanged)
     claims = _merge("nlp.claims", rows.claims, warehouse, unchanged)
     figures = _merge("nlp.figures", rows.figures, warehouse, unchanged)
-    state = conform(
-        "nlp.article_state",
-        [
-            {
-                "article_id": a,
-                "analysis_key": k,
-                "n_mentions": int((mentions["article_id"] == a).sum()),
-                "n_claims": int((claims["article_id"] == a).sum()),
-                "n_figures": int((figures["article_id"] == a).sum()),
-            }
-            for a, k in sorted(keys.items())
-        ],
-    )
+    state = pl.DataFrame({"article_id": sorted(keys), "analysis_key": [keys[a] for a in sorted(keys)]})
+    for column, frame in (("n_mentions", mentions), ("n_claims", claims), ("n_figures", figures)):
+        counts = frame.group_by("article_id").agg(pl.len().alias(column))
+        state = state.join(counts, on="article_id", how="left").with_columns(pl.col(column).fill_null(0))
+    state = conform("nlp.article_state", state)
     with warehouse.write() as con:
         replace_table(con, "nlp.entity_mentions", mentions)
         replace_table(con, "nlp.claims", claims)

@@ -619,15 +619,19 @@ def make_entity_ruler_patterns() -> list[dict]:
 def add_entity_components(nlp: Language) -> Language:
     """Add the gazetteer/actor entity ruler before `ner` and the resolver after it."""
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
-    patterns, names = case_sensitive_names(compile_for_speed(make_entity_ruler_patterns(), nlp.tokenizer))
+    patterns, names = case_sensitive_names(compile_for_speed(make_entity_ruler_patterns(), nlp.tokenizer), nlp.tokenizer)
     # One-token names first, exact case; the main ruler runs after and overwrites them where a
     # longer name covers them ("Hama countryside"), as one ruler would keep the longest match.
     names_ruler = nlp.add_pipe("entity_ruler", name=NAMES_RULER_NAME, **where,
                                config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-    names_ruler.add_patterns(names)
     ruler = nlp.add_pipe("entity_ruler", name=RULER_NAME, **where,
                          config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns(patterns)
+    # EntityRuler.add_patterns runs every component before the ruler (tok2vec, tagger, parser,
+    # lemmatizer) over each phrase pattern; ORTH and LOWER phrases need only the tokenizer, and
+    # with every pipe disabled the ruler tokenises its ~4,000 phrases in 0.2 s instead of 3 s.
+    with nlp.select_pipes(disable=nlp.pipe_names):
+        names_ruler.add_patterns(names)
+        ruler.add_patterns(patterns)
     after = {"after": "ner"} if "ner" in nlp.pipe_names else {}
     nlp.add_pipe(RESOLVER_NAME, **after)
     return nlp

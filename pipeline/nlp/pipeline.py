@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -84,15 +85,26 @@ def build_nlp(model_name: str | None = None) -> Language:
     return nlp
 
 
+# Rebuilding a ruler's patterns from its phrase docs takes ~0.8 s, once per run is enough: the
+# cache entry is dropped with the pipeline and misses when pipes or pattern counts change.
+_FINGERPRINTS: weakref.WeakKeyDictionary[Language, tuple[tuple, str]] = weakref.WeakKeyDictionary()
+
+
 def model_fingerprint(nlp: Language) -> str:
     """What the cached stage-A output depends on besides the text."""
+    rulers = [(n, c) for n, c in nlp.pipeline if n not in STAGE_B and hasattr(c, "patterns")]
+    shape = (tuple(nlp.pipe_names), tuple(len(c) if hasattr(c, "__len__") else -1 for _, c in rulers))
+    cached = _FINGERPRINTS.get(nlp)
+    if cached and cached[0] == shape:
+        return cached[1]
     parts = [nlp.meta.get("lang", ""), nlp.meta.get("name", ""), nlp.meta.get("version", "")]
-    for name, component in nlp.pipeline:
-        if name not in STAGE_B and hasattr(component, "patterns"):  # every entity ruler of stage A
-            patterns = sorted(json.dumps(p, sort_keys=True) for p in component.patterns)
-            parts.append(hashlib.sha256("\n".join(patterns).encode()).hexdigest())
+    for _, component in rulers:  # every entity ruler of stage A
+        patterns = sorted(json.dumps(p, sort_keys=True) for p in component.patterns)
+        parts.append(hashlib.sha256("\n".join(patterns).encode()).hexdigest())
     parts.append(",".join(n for n in nlp.pipe_names if n not in STAGE_B))
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    _FINGERPRINTS[nlp] = (shape, fingerprint)
+    return fingerprint
 
 
 @dataclass

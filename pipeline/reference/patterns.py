@@ -158,18 +158,31 @@ def compile_for_speed(patterns: list[dict], tokenizer, max_variants: int = 64) -
             continue
         for combo in combos:
             words = [w for w in combo if w is not None]
-            phrase = " ".join(words)
-            if words and [t.lower_ for t in tokenizer(phrase)] == words:
+            phrase = _phrase_for(words, tokenizer)
+            if phrase is not None:
                 out.append({**p, "pattern": phrase})
-            elif words:  # the tokenizer would split this form differently: keep it as tokens
-                out.append({**p, "pattern": [{"LOWER": w} for w in words]})
+            # else no text tokenises into exactly these words ("assad", "`s": the tokenizer keeps
+            # "assad`s" whole), so the token pattern could never match: dropped
     for (label, pid), values in singles.items():
         merged = {"label": label, "pattern": [{"LOWER": {"IN": sorted(values)}, "IS_LOWER": False}]}
         out.append({**merged, "id": pid} if pid is not None else merged)
     return out
 
 
-def case_sensitive_names(patterns: list[dict]) -> tuple[list[dict], list[dict]]:
+def _phrase_for(words: list[str], tokenizer) -> str | None:
+    """A string the tokenizer splits into exactly `words`: spaced first, else with some spaces
+    left out ("ad-" + "difa"), since real text is tokenised chunk by chunk the same way. None
+    when no spacing gives these tokens."""
+    if not words or any(not w or w.isspace() for w in words):
+        return None
+    for glue in itertools.product((" ", ""), repeat=len(words) - 1):
+        phrase = words[0] + "".join(g + w for g, w in zip(glue, words[1:]))
+        if [t.lower_ for t in tokenizer(phrase)] == words:
+            return phrase
+    return None
+
+
+def case_sensitive_names(patterns: list[dict], tokenizer) -> tuple[list[dict], list[dict]]:
     """Split off the one-token names that must not match a lower-case word ("Hama", "HAMA", not
     "hama"), as exact-case phrase patterns for a second ruler with `phrase_matcher_attr=ORTH`.
 
@@ -180,7 +193,10 @@ def case_sensitive_names(patterns: list[dict]) -> tuple[list[dict], list[dict]]:
     rest, names = [], []
     for p in patterns:
         pat = p["pattern"]
-        if (
+        if isinstance(pat, list) and len(pat) == 1 and set(pat[0]) == {"ORTH"} and isinstance(pat[0]["ORTH"], str) \
+                and len(tokenizer(pat[0]["ORTH"])) == 1:
+            names.append({**p, "pattern": pat[0]["ORTH"]})  # an exact-case acronym ("HTS", "SDF")
+        elif (
             isinstance(pat, list) and len(pat) == 1 and set(pat[0]) == {"LOWER", "IS_LOWER"}
             and pat[0]["IS_LOWER"] is False
         ):
