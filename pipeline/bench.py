@@ -290,7 +290,7 @@ def write_corpus(out_dir: Path, n: int, *, seed: int = 0, start: int = 0, genera
 
 
 class PeakRss:
-    """Samples the RSS of this process plus all its children (spaCy's n_process workers)."""
+    """Samples the RSS of this process plus all its children (the NLP worker processes)."""
 
     def __init__(self, interval_s: float = 0.05):
         import psutil
@@ -469,7 +469,7 @@ def run_benchmark(
     articles: int,
     workdir: Path,
     *,
-    n_process: int = 1,
+    n_process: int | None = None,
     batch_size: int = 64,
     seed: int = 0,
     model_name: str | None = None,
@@ -478,9 +478,10 @@ def run_benchmark(
     reports: str = "separate",
     log=print,
 ) -> dict:
-    from pipeline.resources import DEFAULT_MODEL, NlpModel, SeedsConfig, Warehouse
+    from pipeline.resources import DEFAULT_MODEL, NlpModel, SeedsConfig, Warehouse, default_n_process
 
     model_name = model_name or os.environ.get("FRONTLINE_SPACY_MODEL", DEFAULT_MODEL)
+    n_process = n_process or default_n_process()
     workdir = Path(workdir)
     seeds_dir, cache_dir, database = workdir / "seeds", workdir / "cache", workdir / "frontline.duckdb"
     for stale in (seeds_dir, cache_dir, workdir / "reports"):
@@ -643,7 +644,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=200, help="corpus size N (default 200)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--workdir", type=Path, help="where corpus, warehouse and cache go (default: a temp dir, removed)")
-    parser.add_argument("--n-process", type=int, default=1, help="nlp.pipe worker processes (floor and pipeline)")
+    parser.add_argument("--n-process", type=int, default=None,
+                        help="worker processes, floor and pipeline (default: the NlpModel default, "
+                        "FRONTLINE_NLP_PROCESSES or the CPUs up to 2)")
     parser.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size (floor and pipeline)")
     parser.add_argument("--seed", type=int, default=0, help="corpus random seed")
     parser.add_argument("--model", default=None, help="spaCy model (default: FRONTLINE_SPACY_MODEL or the project default)")

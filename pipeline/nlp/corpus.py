@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import multiprocessing as mp
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,65 @@ def analyse_documents(
     cache: DocCache | None = None,
     batch_size: int = 64,
     n_process: int = 1,
+) -> NlpRows:
+    """nlp.* rows of `articles`, in their order. With `n_process` > 1 and at least two batches
+    of work, whole articles (parse, rules and rows) go to forked worker processes."""
+    if n_process > 1 and len(articles) >= 2 * batch_size and "fork" in mp.get_all_start_methods():
+        return _analyse_in_workers(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)
+    if n_process > 1:
+        # Too little work to pay for worker start-up, or no fork on this platform: spaCy's own
+        # n_process still spreads the model over processes (docs travel back serialised).
+        return _analyse(nlp, articles, cache=cache, batch_size=batch_size,
+                        n_process=n_process if len(articles) >= 2 * batch_size else 1)
+    return _analyse(nlp, articles, cache=cache, batch_size=batch_size, n_process=1)
+
+
+# The pipeline handed to forked workers: inherited with the process image, never pickled.
+_WORKER: dict = {}
+
+
+def _analyse_chunk(chunk: list[ArticleText]) -> tuple[NlpRows, int, int]:
+    nlp, cache, batch_size = _WORKER["nlp"], _WORKER["cache"], _WORKER["batch_size"]
+    if cache is not None:
+        cache.hits = cache.misses = 0
+    rows = _analyse(nlp, chunk, cache=cache, batch_size=batch_size, n_process=1)
+    return rows, (cache.hits if cache else 0), (cache.misses if cache else 0)
+
+
+def _analyse_in_workers(
+    nlp: Language, articles: list[ArticleText], *, cache: DocCache | None, batch_size: int, n_process: int
+) -> NlpRows:
+    """Why not spaCy's n_process alone: its workers run only the model and send every parsed doc
+    back to this process, which then deserialises it and runs the rules serially, so one core
+    does the rules while the others wait. Here each worker takes a batch of articles through
+    both stages and returns only rows; the doc cache is shared through the file system (atomic
+    writes). Forked, so workers start with the loaded pipeline at no cost."""
+    chunks = [articles[i : i + batch_size] for i in range(0, len(articles), batch_size)]
+    _WORKER.update(nlp=nlp, cache=cache, batch_size=batch_size)
+    rows = NlpRows()
+    try:
+        with mp.get_context("fork").Pool(min(n_process, len(chunks))) as pool:
+            for part, hits, misses in pool.imap(_analyse_chunk, chunks):
+                rows.mentions += part.mentions
+                rows.claims += part.claims
+                rows.figures += part.figures
+                rows.n_docs += part.n_docs
+                rows.n_tokens += part.n_tokens
+                if cache is not None:
+                    cache.hits += hits
+                    cache.misses += misses
+    finally:
+        _WORKER.clear()
+    return rows
+
+
+def _analyse(
+    nlp: Language,
+    articles: list[ArticleText],
+    *,
+    cache: DocCache | None,
+    batch_size: int,
+    n_process: int,
 ) -> NlpRows:
     rows = NlpRows()
     for article, doc in parse_articles(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process):
