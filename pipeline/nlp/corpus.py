@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 import multiprocessing as mp
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,9 @@ def _analyse_in_workers(
     does the rules while the others wait. Here each worker takes a batch of articles through
     both stages and returns only rows; the doc cache is shared through the file system (atomic
     writes). Forked, so workers start with the loaded pipeline at no cost."""
-    chunks = [articles[i : i + batch_size] for i in range(0, len(articles), batch_size)]
+    # About four chunks per worker, so no worker idles while another finishes a long last chunk.
+    size = max(1, min(batch_size, math.ceil(len(articles) / (4 * n_process))))
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
     _WORKER.update(nlp=nlp, cache=cache, batch_size=batch_size)
     rows = NlpRows()
     try:
