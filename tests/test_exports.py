@@ -51,3 +51,10 @@ def test_parquet_round_trips_and_is_byte_identical_across_builds(con, tmp_path):
     b = export_parquet(con, tmp_path / "b", ["warehouse.control_daily"])["warehouse.control_daily"]
     assert pl.read_parquet(a).height == 3
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_geojson_of_an_empty_warehouse_is_a_valid_empty_collection(con, tmp_path):
+    con.execute("delete from warehouse.control_daily")
+    assert export_control_geojson(con, tmp_path) == {"n_features": 0, "n_days": 0, "latest": None}
+    empty = json.loads((tmp_path / "control_by_day.geojson").read_text())
+    assert empty == {"type": "FeatureCollection", "name": "frontline_control_by_day", "features": []}
