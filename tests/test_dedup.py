@@ -71,3 +71,22 @@ def test_scales_without_all_pairs():
     elapsed = time.perf_counter() - t0
     assert dups == {"copy": "a42"}
     assert elapsed < 10
+
+
+def test_previous_verdicts_are_reused_only_while_nothing_before_them_changed():
+    from pipeline.text.dedup import find_duplicates
+
+    base = " ".join(f"word{i}" for i in range(300))
+    other = " ".join(f"other{i}" for i in range(300))
+    items = [("a", base, 1), ("b", other, 2), ("c", base + " extra words at the end", 3)]
+    full = find_duplicates(items)
+    assert full == {"c": "a"}
+    known = {"a": (base, None), "b": (other, None), "c": (base + " extra words at the end", "a")}
+    # a new, later copy of "b" is compared against the indexed originals; old verdicts stand
+    new = [*items, ("d", other + " and a new last line", 4)]
+    assert find_duplicates(new, known) == find_duplicates(new) == {"c": "a", "d": "b"}
+    # a stale verdict is not trusted when an earlier article changed: "a" now differs, so "c"
+    # is judged again (the stored "c is a copy of a" would be wrong)
+    changed = [("a", other.replace("other1 ", "x "), 1), ("b", other, 2), ("c", base + " extra words at the end", 3)]
+    assert find_duplicates(changed, known) == find_duplicates(changed)
+    assert "c" not in find_duplicates(changed, known)

@@ -21,14 +21,15 @@ from .language import detect_language
 # Normalisation
 
 
-_DROP_CHARS = dict.fromkeys(
-    map(ord, "\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
-    None,
-)
-_SPACE_CHARS = dict.fromkeys(
-    map(ord, "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\x0b\x0c"),
-    " ",
-)
+# Invisible format characters (zero-width, soft hyphen, bidi marks) go; odd spaces become " ".
+# Regex classes, not str.translate with a dict, which looks up every character in Python.
+_DROP_CHARS = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SPACE_CHARS = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\x0b\x0c]")
+
+
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; the newline stays.
+_CONTROL_CHARS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+_RUNS_OF_SPACES = re.compile(" {2,}")
 
 
 def normalise_text(text: str) -> str:
@@ -39,10 +40,9 @@ def normalise_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = text.replace("\x85", "\n")
-    text = text.translate(_DROP_CHARS).translate(_SPACE_CHARS)
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
-    lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
-    return "\n".join(lines).strip("\n")
+    text = _SPACE_CHARS.sub(" ", _DROP_CHARS.sub("", text))
+    text = _RUNS_OF_SPACES.sub(" ", _CONTROL_CHARS.sub("", text))
+    return "\n".join(line.strip() for line in text.split("\n")).strip("\n")
 
 
 def normalise_line(line: str) -> str:

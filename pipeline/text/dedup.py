@@ -54,23 +54,46 @@ def similarity(a: set[int], b: set[int]) -> tuple[float, float]:
     if not a or not b:
         return 0.0, 0.0
     inter = len(a & b)
-    return inter / len(a | b), inter / min(len(a), len(b))
+    return inter / (len(a) + len(b) - inter), inter / min(len(a), len(b))
 
 
-def find_duplicates(items: Sequence[tuple[str, str, Hashable]]) -> dict[str, str]:
+def _settled_prefix(ordered: list[tuple[str, str, Hashable]], known: dict[str, tuple[str, str | None]]) -> int:
+    """How many leading articles keep the verdict of the previous run (`known`: article_id ->
+    (body_text, duplicate_of)). An article's verdict depends only on the articles before it, so
+    while they are the previous run's, unchanged, it stands; any previous article changed or gone
+    could have been someone's original, and then nothing is reused."""
+    current = {article_id: text for article_id, text, _ in ordered}
+    if any(current.get(article_id) != text for article_id, (text, _) in known.items()):
+        return 0
+    n = 0
+    while n < len(ordered) and ordered[n][0] in known:
+        n += 1
+    return n
+
+
+def find_duplicates(
+    items: Sequence[tuple[str, str, Hashable]], known: dict[str, tuple[str, str | None]] | None = None
+) -> dict[str, str]:
     """Map article_id -> article_id of the first copy (by order_key) for every duplicate.
 
     `items` are (article_id, body_text, order_key). Articles that are not duplicates are absent
     from the result. `duplicate_of` always points to an article that is itself not a duplicate.
+    `known` is the previous run's verdicts: for the articles that come first and are unchanged
+    (new ones are ingested later, so usually all the old ones) only their shingles are indexed and
+    no pair is compared again, which made a one-article update compare thousands of pairs.
     """
     ordered = sorted(items, key=lambda it: (it[2], it[0]))
+    settled = _settled_prefix(ordered, known or {})
     result: dict[str, str] = {}
     canonical_by_exact: dict[str, str] = {}
     shingles: dict[str, set[int]] = {}
     buckets: dict[tuple[int, bytes], list[str]] = defaultdict(list)
     rows = NUM_PERM // BANDS
     position = {it[0]: i for i, it in enumerate(ordered)}
-    for article_id, text, _ in ordered:
+    for i, (article_id, text, _) in enumerate(ordered):
+        if i < settled and known[article_id][1] not in (None, article_id):
+            result[article_id] = known[article_id][1]
+            continue
         tokens = normalise_for_dedup(text or "")
         if not tokens:
             continue
@@ -84,7 +107,7 @@ def find_duplicates(items: Sequence[tuple[str, str, Hashable]]) -> dict[str, str
         band_keys = [(b, sig[b * rows : (b + 1) * rows].tobytes()) for b in range(BANDS)]
         best: str | None = None
         seen: set[str] = set()
-        for key in band_keys:
+        for key in band_keys if i >= settled else ():
             for other in buckets.get(key, ()):
                 if other in seen:
                     continue
