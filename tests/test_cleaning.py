@@ -309,3 +309,25 @@ def test_arabic_article_is_marked_not_english():
     art = clean_article(raw)
     assert art.language == "ar" and art.is_english is False
     _check_offsets(art)
+
+
+def test_many_articles_clean_the_same_in_worker_processes():
+    import hashlib
+
+    from pipeline.text.corpus import clean_rows
+
+    towns = ["Hama", "Homs", "Saraqib", "Aleppo", "Idlib", "Salamiyah", "Daraa"]
+    rows = []
+    for i in range(240):
+        text = (f"Fighting near {towns[i % 7]}\n\n{towns[i % 7].upper()}, Syria (Wire {i % 5}) - Rebels said on "
+                f"day {i} that {100 + i} fighters entered {towns[(i + 3) % 7]}.\n\nResidents fled north. "
+                f"Share this article\n\n© Wire {i % 5}")
+        rows.append({"article_id": f"a{i:03d}", "status": "active", "raw_text": text,
+                     "content_sha256": hashlib.sha256(text.encode()).hexdigest(), "meta_publisher": f"Wire {i % 5}",
+                     "meta_published_date": dt.date(2024, 12, 1) + dt.timedelta(days=i % 9), "meta_title": None,
+                     "meta_url": None, "ingested_at": dt.datetime(2024, 12, 10, tzinfo=dt.timezone.utc)})
+    serial = clean_rows(rows, n_process=1)
+    assert clean_rows(rows, n_process=2) == serial
+    articles, sentences = serial
+    assert len(articles) == 240 and not any("Share this article" in a["body_text"] for a in articles)
+    assert {s["article_id"] for s in sentences} == {a["article_id"] for a in articles}

@@ -4,7 +4,7 @@
 import dagster as dg
 
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
-from pipeline.resources import Warehouse, replace_table
+from pipeline.resources import Warehouse, default_n_process, replace_table
 from pipeline.tables import conform
 from pipeline.text.corpus import clean_rows
 
@@ -39,7 +39,7 @@ def _previous(warehouse: Warehouse) -> dict[str, tuple[dict, list[dict]]]:
 )
 def clean_layer(warehouse: Warehouse):
     raw = warehouse.query("select * from raw.articles where status = 'active' order by article_id").to_dicts()
-    article_rows, sentence_rows = clean_rows(raw, _previous(warehouse))
+    article_rows, sentence_rows = clean_rows(raw, _previous(warehouse), n_process=default_n_process())
     articles = conform("clean.articles", article_rows)
     sentences = conform("clean.sentences", sentence_rows)
     with warehouse.write() as con:

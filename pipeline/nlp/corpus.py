@@ -218,7 +218,7 @@ def analyse_corpus(
 
     records, rejections = read_corpus(Path(seeds_dir))
     raw = raw_rows(records)
-    articles, sentences = clean_rows(raw)
+    articles, sentences = clean_rows(raw, n_process=n_process)
     nlp = nlp or build_nlp(model_name)
     cache = DocCache(Path(cache_dir)) if cache_dir else None
     rows = analyse_documents(

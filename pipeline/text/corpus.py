@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing as mp
 from collections import defaultdict
 from dataclasses import asdict
+from functools import partial
 
 from pipeline.text.cleaning import clean_article, repeated_lines
 from pipeline.text.dedup import find_duplicates
@@ -66,14 +68,37 @@ def rejected_rows(
     ]
 
 
+def _meta(r: dict) -> dict:
+    return {
+        "published": r.get("meta_published_date"),
+        "publisher": r.get("meta_publisher"),
+        "title": r.get("meta_title"),
+        "url": r.get("meta_url"),
+    }
+
+
+def _clean_many(jobs: list[tuple[str, dict]], repeated: set[str], n_process: int) -> list:
+    """clean_article over (raw_text, meta) pairs, in forked processes when there are many."""
+    clean = partial(clean_article, publisher_repeated_lines=repeated)
+    if n_process > 1 and len(jobs) >= _MIN_ARTICLES_PER_WORKER * 2 and "fork" in mp.get_all_start_methods():
+        with mp.get_context("fork").Pool(n_process) as pool:
+            return pool.starmap(clean, jobs, chunksize=max(1, len(jobs) // (8 * n_process)))
+    return [clean(text, meta) for text, meta in jobs]
+
+
+# Forking a worker costs ~50 ms; cleaning one article ~4 ms.
+_MIN_ARTICLES_PER_WORKER = 100
+
+
 def clean_rows(
-    raw: list[dict], previous: dict[str, tuple[dict, list[dict]]] | None = None
+    raw: list[dict], previous: dict[str, tuple[dict, list[dict]]] | None = None, *, n_process: int = 1
 ) -> tuple[list[dict], list[dict]]:
     """Rows for clean.articles and clean.sentences from active raw.articles rows.
 
     `previous` maps article_id to its stored (article row, sentence rows); an article whose
     `clean_key` (content, metadata, cleaning code, the publisher's repeated lines) is unchanged
-    keeps them instead of being cleaned again."""
+    keeps them instead of being cleaned again. With `n_process` > 1 many articles to clean are
+    shared among forked worker processes."""
     active = [r for r in raw if r.get("status", "active") == "active"]
     by_publisher: dict[str, list[str]] = defaultdict(list)
     for r in active:
@@ -83,26 +108,29 @@ def clean_rows(
     version = cleaning_version()
     previous = previous or {}
 
-    articles, sentences = [], []
-    for r in active:
-        clean_key = digest(
+    keys = {
+        r["article_id"]: digest(
             r["content_sha256"], r.get("meta_published_date"), r.get("meta_publisher"), r.get("meta_title"),
             r.get("meta_url"), version,
             # Only lines this article contains can change its cleaning.
             sorted(line for line in repeated if line in r["raw_text"]),
         )
-        stored = previous.get(r["article_id"])
-        if stored and stored[0].get("clean_key") == clean_key:
+        for r in active
+    }
+    stale = [r for r in active if (previous.get(r["article_id"]) or ({},))[0].get("clean_key") != keys[r["article_id"]]]
+    cleaned_by_id = dict(zip(
+        (r["article_id"] for r in stale),
+        _clean_many([(r["raw_text"], _meta(r)) for r in stale], repeated, n_process),
+    ))
+
+    articles, sentences = [], []
+    for r in active:
+        if r["article_id"] not in cleaned_by_id:
+            stored = previous[r["article_id"]]
             articles.append(dict(stored[0]))
             sentences.extend(stored[1])
             continue
-        meta = {
-            "published": r.get("meta_published_date"),
-            "publisher": r.get("meta_publisher"),
-            "title": r.get("meta_title"),
-            "url": r.get("meta_url"),
-        }
-        cleaned = clean_article(r["raw_text"], meta, publisher_repeated_lines=repeated)
+        cleaned = cleaned_by_id[r["article_id"]]
         articles.append(
             {
                 "article_id": r["article_id"],
@@ -120,7 +148,7 @@ def clean_rows(
                 "url": r.get("meta_url"),
                 "content_sha256": r["content_sha256"],
                 "boilerplate": json.dumps(cleaned.boilerplate, ensure_ascii=False),
-                "clean_key": clean_key,
+                "clean_key": keys[r["article_id"]],
             }
         )
         if cleaned.is_english:
