@@ -319,8 +319,10 @@ class PeakRss:
                 # per process, PSS splits them, so the sum of PSS is the memory actually taken.
                 try:
                     pss += p.memory_full_info().pss
-                except (psutil.Error, AttributeError):
-                    self._pss_ok = False
+                except psutil.NoSuchProcess:
+                    pass  # a worker that just finished
+                except (psutil.AccessDenied, AttributeError):
+                    self._pss_ok = False  # no smaps here (or not ours): report RSS only
             else:
                 pss = total
         self.peak = max(self.peak, total)

@@ -10,9 +10,9 @@ import pytest
 
 from pipeline import bench
 
-# The issue asks for 50; at 50 the run (floor + three jobs) took well over a minute on the shared
-# 2-core dev machine, so the smoke run uses fewer: the size only scales the model's share.
-SMOKE_ARTICLES = 12
+# N = 50 as the issue asks: below two batches of 64 the NLP step stays in one process, so the
+# smoke run covers the serial path (tests/test_pipeline_stages.py covers the worker processes).
+SMOKE_ARTICLES = 50
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,8 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     code = bench.main(args)
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    keys = ["articles", "floor_s", "pipeline_s", "ratio", "incremental_s", "rules_only_s", "sql_s", "peak_rss_mb"]
+    keys = ["articles", "floor_s", "pipeline_s", "ratio", "incremental_s", "rules_only_s", "sql_s", "peak_rss_mb",
+            "peak_pss_mb"]
     assert set(keys) <= set(out)
     assert out["articles"] == SMOKE_ARTICLES
     for key in keys[1:]:

@@ -118,3 +118,37 @@ def test_warehouse_opens_in_the_duckdb_1_5_cli(built):
 
 def test_definitions_validate():
     dg.Definitions.validate_loadable(defs)
+
+
+def test_worker_processes_inside_a_dagster_run_build_the_same_tables(built, tmp_path, seeds_copy, monkeypatch):
+    """The clean and nlp steps fork workers when there is enough work (polars and DuckDB are
+    already running threads in the run process by then); with the thresholds lowered the seeds
+    take that path and must give the same rows as the one-process build."""
+    import pipeline.text.corpus as text_corpus
+
+    monkeypatch.setattr(text_corpus, "_MIN_ARTICLES_PER_WORKER", 1)
+    monkeypatch.setenv("FRONTLINE_WORKER_TIMEOUT_S", "120")  # a deadlocked worker fails, not hangs
+    db = str(tmp_path / "frontline.duckdb")
+    resources = {
+        "warehouse": Warehouse(database=db),
+        "seeds": SeedsConfig(seeds_dir=str(seeds_copy)),
+        "nlp_model": NlpModel(cache_dir=str(tmp_path / "cache"), batch_size=1, n_process=2),
+    }
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([*defs.assets, *defs.asset_checks], resources=resources, instance=instance)
+    assert result.success
+    nlp_meta = next(
+        e.event_specific_data.materialization.metadata for e in result.get_asset_materialization_events()
+        if e.event_specific_data.materialization.asset_key.path == ["nlp", "entity_mentions"]
+    )
+    assert nlp_meta["docs_parsed"].value == 5
+    queries = {
+        "clean.articles": "select * exclude (clean_key) from clean.articles order by article_id",
+        "clean.sentences": "select * from clean.sentences order by all",
+        "nlp.entity_mentions": "select * from nlp.entity_mentions order by all",
+        "nlp.claims": "select * from nlp.claims order by claim_id",
+        "nlp.figures": "select * from nlp.figures order by figure_id",
+    }
+    with duckdb.connect(built[1], read_only=True) as one, duckdb.connect(db, read_only=True) as two:
+        for table, sql in queries.items():
+            assert one.execute(sql).fetchall() == two.execute(sql).fetchall(), table

@@ -61,11 +61,27 @@ def test_worker_processes_give_the_rows_of_one_process(nlp, tmp_path):
     serial = analyse_documents(nlp, articles, cache=DocCache(tmp_path / "one"), batch_size=2, n_process=1)
     cache = DocCache(tmp_path / "two")
     parallel = analyse_documents(nlp, articles, cache=cache, batch_size=2, n_process=2)
-    assert parallel.claims == serial.claims and parallel.figures == serial.figures
-    assert parallel.mentions == serial.mentions and parallel.n_tokens == serial.n_tokens
-    assert {c["article_id"] for c in serial.claims} == {a.article_id for a in articles}
+    assert parallel.claims.equals(serial.claims) and parallel.figures.equals(serial.figures)
+    assert parallel.mentions.equals(serial.mentions) and parallel.n_tokens == serial.n_tokens
+    assert set(serial.claims["article_id"]) == {a.article_id for a in articles}
     # the workers' cache counts come back, and what they parsed is on disk for the next run
     assert (cache.misses, cache.hits) == (9, 0)
     again = DocCache(tmp_path / "two")
-    assert analyse_documents(nlp, articles, cache=again, batch_size=2, n_process=2).claims == serial.claims
+    assert analyse_documents(nlp, articles, cache=again, batch_size=2, n_process=2).claims.equals(serial.claims)
     assert (again.misses, again.hits) == (0, 9)
+
+
+def _never_returns(_item):
+    import time
+
+    time.sleep(60)
+
+
+def test_a_stuck_worker_fails_with_a_message_instead_of_hanging(monkeypatch):
+    import pytest
+
+    from pipeline.parallel import WorkerTimeoutError, imap_forked
+
+    monkeypatch.setenv("FRONTLINE_WORKER_TIMEOUT_S", "1")
+    with pytest.raises(WorkerTimeoutError, match="no progress for 1 s"):
+        list(imap_forked(_never_returns, [1, 2], n_process=2))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
-import multiprocessing as mp
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import polars as pl
 from spacy.language import Language
 
 from pipeline.nlp.pipeline import ArticleText, DocCache, parse_articles
+from pipeline.parallel import can_fork, imap_forked
 from pipeline.tables import conform
 
 # Labels kept in nlp.entity_mentions: what an analyst can use (places, forces, people, dates and
@@ -28,13 +28,53 @@ def _digest(*parts: object) -> str:
     return hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()[:16]
 
 
+_TABLE_OF = {"mentions": "nlp.entity_mentions", "claims": "nlp.claims", "figures": "nlp.figures"}
+
+
 @dataclass
 class NlpRows:
-    mentions: list[dict] = field(default_factory=list)
-    claims: list[dict] = field(default_factory=list)
-    figures: list[dict] = field(default_factory=list)
+    """The nlp.* rows of a run. Rows arrive as dicts (`pending`) and are kept as typed polars
+    frames, flushed every `FLUSH_DOCS` docs: a mention as a Python dict costs ~1 KB, as a frame
+    row ~100 B, which is the difference between a 10,000-article corpus fitting in memory or not."""
+
+    FLUSH_DOCS = 256
+
+    pending: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in _TABLE_OF})
+    parts: dict[str, list[pl.DataFrame]] = field(default_factory=lambda: {k: [] for k in _TABLE_OF})
     n_docs: int = 0
     n_tokens: int = 0
+
+    def flush(self) -> NlpRows:
+        for kind, rows in self.pending.items():
+            if rows:
+                self.parts[kind].append(conform(_TABLE_OF[kind], rows))
+                self.pending[kind] = []
+        return self
+
+    def extend(self, other: NlpRows) -> None:
+        for kind in _TABLE_OF:
+            self.parts[kind] += other.parts[kind]
+            self.pending[kind] += other.pending[kind]
+        self.n_docs += other.n_docs
+        self.n_tokens += other.n_tokens
+        self.flush()
+
+    def frame(self, kind: str) -> pl.DataFrame:
+        self.flush()
+        table = _TABLE_OF[kind]
+        return pl.concat(self.parts[kind]) if self.parts[kind] else conform(table, [])
+
+    @property
+    def mentions(self) -> pl.DataFrame:
+        return self.frame("mentions")
+
+    @property
+    def claims(self) -> pl.DataFrame:
+        return self.frame("claims")
+
+    @property
+    def figures(self) -> pl.DataFrame:
+        return self.frame("figures")
 
 
 def article_texts(articles: list[dict], sentences: list[dict]) -> list[ArticleText]:
@@ -69,7 +109,7 @@ def analyse_documents(
 ) -> NlpRows:
     """nlp.* rows of `articles`, in their order. With `n_process` > 1 and at least two batches
     of work, whole articles (parse, rules and rows) go to forked worker processes."""
-    if n_process > 1 and len(articles) >= 2 * batch_size and "fork" in mp.get_all_start_methods():
+    if n_process > 1 and len(articles) >= 2 * batch_size and can_fork():
         return _analyse_in_workers(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)
     if n_process > 1:
         # Too little work to pay for worker start-up, or no fork on this platform: spaCy's own
@@ -84,10 +124,12 @@ _WORKER: dict = {}
 
 
 def _analyse_chunk(chunk: list[ArticleText]) -> tuple[NlpRows, int, int]:
+    # Runs in a forked worker: no polars here (pipeline/parallel.py), so rows go back as dicts
+    # and become frames in the parent.
     nlp, cache, batch_size = _WORKER["nlp"], _WORKER["cache"], _WORKER["batch_size"]
     if cache is not None:
         cache.hits = cache.misses = 0
-    rows = _analyse(nlp, chunk, cache=cache, batch_size=batch_size, n_process=1)
+    rows = _analyse(nlp, chunk, cache=cache, batch_size=batch_size, n_process=1, flush=False)
     return rows, (cache.hits if cache else 0), (cache.misses if cache else 0)
 
 
@@ -105,16 +147,11 @@ def _analyse_in_workers(
     _WORKER.update(nlp=nlp, cache=cache, batch_size=batch_size)
     rows = NlpRows()
     try:
-        with mp.get_context("fork").Pool(min(n_process, len(chunks))) as pool:
-            for part, hits, misses in pool.imap(_analyse_chunk, chunks):
-                rows.mentions += part.mentions
-                rows.claims += part.claims
-                rows.figures += part.figures
-                rows.n_docs += part.n_docs
-                rows.n_tokens += part.n_tokens
-                if cache is not None:
-                    cache.hits += hits
-                    cache.misses += misses
+        for part, hits, misses in imap_forked(_analyse_chunk, chunks, n_process):
+            rows.extend(part)
+            if cache is not None:
+                cache.hits += hits
+                cache.misses += misses
     finally:
         _WORKER.clear()
     return rows
@@ -127,10 +164,13 @@ def _analyse(
     cache: DocCache | None,
     batch_size: int,
     n_process: int,
+    flush: bool = True,
 ) -> NlpRows:
     rows = NlpRows()
     for article, doc in parse_articles(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process):
         rows.n_docs += 1
+        if flush and rows.n_docs % NlpRows.FLUSH_DOCS == 0:
+            rows.flush()
         rows.n_tokens += len(doc)
         starts = [start for start, _ in article.sentence_bounds]
         text = article.body_text
@@ -159,7 +199,7 @@ def _analyse(
         for ent in doc.ents:
             if ent.label_ not in KEPT_LABELS:
                 continue
-            rows.mentions.append(clamp(
+            rows.pending["mentions"].append(clamp(
                 {
                     "article_id": article.article_id,
                     "sentence_id": sentence_of(ent.start_char),
@@ -179,7 +219,7 @@ def _analyse(
             seen[base] = seen.get(base, 0) + 1
             row["claim_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
             row["article_id"] = article.article_id
-            rows.claims.append(clamp(row))
+            rows.pending["claims"].append(clamp(row))
         seen = {}
         for figure in doc._.figures or []:
             row = figure.row()
@@ -187,8 +227,8 @@ def _analyse(
             seen[base] = seen.get(base, 0) + 1
             row["figure_id"] = base if seen[base] == 1 else f"{base}-{seen[base]}"
             row["article_id"] = article.article_id
-            rows.figures.append(clamp(row))
-    return rows
+            rows.pending["figures"].append(clamp(row))
+    return rows.flush() if flush else rows
 
 
 @dataclass

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing as mp
 from collections import defaultdict
 from dataclasses import asdict
 from functools import partial
 
+from pipeline.parallel import can_fork, imap_forked
 from pipeline.text.cleaning import clean_article, repeated_lines
 from pipeline.text.dedup import find_duplicates
 from pipeline.text.reading import RawRecord, Rejection
@@ -77,13 +77,16 @@ def _meta(r: dict) -> dict:
     }
 
 
+def _clean_job(job: tuple[str, dict], repeated: set[str]):
+    return clean_article(job[0], job[1], publisher_repeated_lines=repeated)
+
+
 def _clean_many(jobs: list[tuple[str, dict]], repeated: set[str], n_process: int) -> list:
     """clean_article over (raw_text, meta) pairs, in forked processes when there are many."""
-    clean = partial(clean_article, publisher_repeated_lines=repeated)
-    if n_process > 1 and len(jobs) >= _MIN_ARTICLES_PER_WORKER * 2 and "fork" in mp.get_all_start_methods():
-        with mp.get_context("fork").Pool(n_process) as pool:
-            return pool.starmap(clean, jobs, chunksize=max(1, len(jobs) // (8 * n_process)))
-    return [clean(text, meta) for text, meta in jobs]
+    clean = partial(_clean_job, repeated=repeated)
+    if n_process > 1 and len(jobs) >= _MIN_ARTICLES_PER_WORKER * 2 and can_fork():
+        return list(imap_forked(clean, jobs, n_process, chunksize=max(1, len(jobs) // (8 * n_process))))
+    return [clean(job) for job in jobs]
 
 
 # Forking a worker costs ~50 ms; cleaning one article ~4 ms.

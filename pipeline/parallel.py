@@ -1,0 +1,57 @@
+"""Forked worker processes for the per-article CPU work (cleaning, NLP); no Dagster, no DuckDB.
+
+Fork, not spawn: workers start with the parent's loaded spaCy pipeline and reference data at no
+cost. The price is that a child inherits the parent's locks as they were at fork time, held or
+not; polars' and DuckDB's thread pools are running in a Dagster step by then, so a function run
+here must not touch polars or DuckDB (plain Python and spaCy only) or it can deadlock. A worker
+that stops making progress fails the step with a message after `worker_timeout_s()` instead of
+hanging the run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_WORKER_TIMEOUT_S = 900.0
+
+
+class WorkerTimeoutError(RuntimeError):
+    pass
+
+
+def can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods()
+
+
+def worker_timeout_s() -> float:
+    """Seconds a worker may take for one item (FRONTLINE_WORKER_TIMEOUT_S, default 900)."""
+    raw = os.environ.get("FRONTLINE_WORKER_TIMEOUT_S", "")
+    return float(raw) if raw.strip() else DEFAULT_WORKER_TIMEOUT_S
+
+
+def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [fn(item) for item in chunk]
+
+
+def imap_forked(fn: Callable[[T], R], items: Sequence[T], n_process: int, chunksize: int = 1) -> Iterator[R]:
+    """fn(item) for every item in up to `n_process` forked workers, yielded in input order;
+    `chunksize` items travel to a worker at a time (and share the timeout)."""
+    timeout = worker_timeout_s()
+    chunks = [items[i : i + chunksize] for i in range(0, len(items), max(1, chunksize))]
+    with mp.get_context("fork").Pool(max(1, min(n_process, len(chunks)))) as pool:
+        results = pool.imap(partial(_map_chunk, fn), chunks)
+        for _ in chunks:
+            try:
+                yield from results.next(timeout=timeout)
+            except mp.TimeoutError:
+                raise WorkerTimeoutError(
+                    f"a worker process made no progress for {timeout:g} s ({getattr(fn, '__name__', fn)}); "
+                    "if this repeats, run with FRONTLINE_NLP_PROCESSES=1 and report it"
+                ) from None
