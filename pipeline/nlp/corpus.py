@@ -109,13 +109,11 @@ def analyse_documents(
 ) -> NlpRows:
     """nlp.* rows of `articles`, in their order. With `n_process` > 1 and at least two batches
     of work, whole articles (parse, rules and rows) go to forked worker processes."""
-    if n_process > 1 and len(articles) >= 2 * batch_size and can_fork():
-        return _analyse_in_workers(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)
-    if n_process > 1:
-        # Too little work to pay for worker start-up, or no fork on this platform: spaCy's own
-        # n_process still spreads the model over processes (docs travel back serialised).
-        return _analyse(nlp, articles, cache=cache, batch_size=batch_size,
-                        n_process=n_process if len(articles) >= 2 * batch_size else 1)
+    if n_process > 1 and len(articles) >= 2 * batch_size:  # less is not worth starting workers for
+        if can_fork():
+            return _analyse_in_workers(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)
+        # no fork on this platform: spaCy's own processes run the model (docs travel back serialised)
+        return _analyse(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)
     return _analyse(nlp, articles, cache=cache, batch_size=batch_size, n_process=1)
 
 
