@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,10 +186,13 @@ def _mostly_latin(text: str) -> bool:
     return latin / len(letters) >= 0.8
 
 
+# Category Cc (U+0000-U+001F, U+007F-U+009F) without the whitespace controls \t \n \v \f \r.
+_BINARY_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _control_ratio(text: str) -> float:
     sample = text[:BINARY_SNIFF_BYTES]
-    bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
-    return bad / max(1, len(sample))
+    return len(_BINARY_CONTROLS.findall(sample)) / max(1, len(sample))
 
 
 def _first_str(d: dict, keys: tuple[str, ...]) -> str | None:
