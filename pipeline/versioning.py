@@ -31,8 +31,10 @@ def digest(*parts: object) -> str:
 
 
 def cleaning_version() -> str:
+    # dedup too: clean keys then change with the duplicate rules, and no stale verdict is reused
     return code_version(
-        "pipeline.text.cleaning", "pipeline.text.language", "pipeline.text.dates", "pipeline.text.corpus"
+        "pipeline.text.cleaning", "pipeline.text.language", "pipeline.text.dates", "pipeline.text.corpus",
+        "pipeline.text.dedup",
     )
 
 

@@ -90,3 +90,23 @@ def test_previous_verdicts_are_reused_only_while_nothing_before_them_changed():
     changed = [("a", other.replace("other1 ", "x "), 1), ("b", other, 2), ("c", base + " extra words at the end", 3)]
     assert find_duplicates(changed, known) == find_duplicates(changed)
     assert "c" not in find_duplicates(changed, known)
+
+
+def test_signatures_estimate_jaccard_without_bias():
+    import random
+
+    from pipeline.text.dedup import NUM_PERM, _signature
+
+    rng = random.Random(7)
+    errors = []
+    for true_j_numerator in (100, 300, 500, 700):  # Jaccard 0.1 .. 0.7 over 1000-element unions
+        universe = [rng.getrandbits(32) for _ in range(1000)]
+        shared = universe[:true_j_numerator]
+        rest = universe[true_j_numerator:]
+        a = set(shared) | set(rest[: len(rest) // 2])
+        b = set(shared) | set(rest[len(rest) // 2 :])
+        estimate = float((_signature(a) == _signature(b)).sum()) / NUM_PERM
+        errors.append(estimate - true_j_numerator / 1000)
+    # 128 permutations: sd <= 0.045; a biased family was off by 0.25 here
+    assert max(abs(e) for e in errors) < 0.15, errors
+    assert abs(sum(errors) / len(errors)) < 0.06, errors

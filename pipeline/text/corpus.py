@@ -169,7 +169,13 @@ def clean_rows(
                 )
     # First copy = earliest ingested, then id: a later syndicated copy never displaces the original.
     order = {r["article_id"]: (str(r.get("ingested_at") or ""), r["article_id"]) for r in active}
-    known = {a: (stored[0].get("body_text"), stored[0].get("duplicate_of")) for a, stored in previous.items()}
+    # Verdicts of the previous run, for the articles kept as they were (same clean key: same text,
+    # same cleaning and duplicate rules); a re-cleaned article ends the reusable prefix.
+    known = {
+        a: (stored[0].get("body_text"), stored[0].get("duplicate_of"))
+        for a, stored in previous.items()
+        if a not in cleaned_by_id
+    }
     dupes = find_duplicates([(a["article_id"], a["body_text"], order[a["article_id"]]) for a in articles], known)
     for a in articles:
         a["duplicate_of"] = dupes.get(a["article_id"])
