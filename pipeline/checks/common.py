@@ -301,7 +301,6 @@ class LayerChecks:
         def register(fn: CheckFn) -> CheckFn:
             spec = dg.AssetCheckSpec(name=name or fn.__name__, asset=asset, blocking=blocking, description=description)
             self.checks.append((spec, fn))
-            fn.spec = spec  # type: ignore[attr-defined]
             return fn
 
         return register
