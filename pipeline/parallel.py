@@ -10,6 +10,7 @@ hanging the run.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -45,13 +46,19 @@ def imap_forked(fn: Callable[[T], R], items: Sequence[T], n_process: int, chunks
     `chunksize` items travel to a worker at a time (and share the timeout)."""
     timeout = worker_timeout_s()
     chunks = [items[i : i + chunksize] for i in range(0, len(items), max(1, chunksize))]
-    with mp.get_context("fork").Pool(max(1, min(n_process, len(chunks)))) as pool:
-        results = pool.imap(partial(_map_chunk, fn), chunks)
-        for _ in chunks:
-            try:
-                yield from results.next(timeout=timeout)
-            except mp.TimeoutError:
-                raise WorkerTimeoutError(
-                    f"a worker process made no progress for {timeout:g} s ({getattr(fn, '__name__', fn)}); "
-                    "if this repeats, run with FRONTLINE_NLP_PROCESSES=1 and report it"
-                ) from None
+    # The children's garbage collector would otherwise walk (and so copy, page by page) every
+    # object inherited from the parent, the loaded model included.
+    gc.freeze()
+    try:
+        with mp.get_context("fork").Pool(max(1, min(n_process, len(chunks)))) as pool:
+            results = pool.imap(partial(_map_chunk, fn), chunks)
+            for _ in chunks:
+                try:
+                    yield from results.next(timeout=timeout)
+                except mp.TimeoutError:
+                    raise WorkerTimeoutError(
+                        f"a worker process made no progress for {timeout:g} s ({getattr(fn, '__name__', fn)}); "
+                        "if this repeats, run with FRONTLINE_NLP_PROCESSES=1 and report it"
+                    ) from None
+    finally:
+        gc.unfreeze()

@@ -66,11 +66,18 @@ def _merge(table: str, new_rows: list[dict], warehouse: Warehouse, reuse_ids: li
     pool=POOL,
 )
 def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse: Warehouse):
-    articles = warehouse.query("select * from clean.articles order by article_id").to_dicts()
-    sentences = warehouse.query("select * from clean.sentences order by article_id, sentence_id").to_dicts()
+    # Only the columns parsing needs: at 10,000 articles the sentence texts and the other
+    # article columns as Python dicts were ~0.5 GB, inherited by every worker process.
+    texts = article_texts(
+        warehouse.query(
+            "select article_id, is_english, body_text, published_date, publisher from clean.articles order by article_id"
+        ).to_dicts(),
+        warehouse.query(
+            "select article_id, sentence_id, start_char, end_char from clean.sentences order by article_id, sentence_id"
+        ).to_dicts(),
+    )
     nlp = nlp_model.nlp
     cache = DocCache(nlp_model.cache_path(warehouse.database))
-    texts = article_texts(articles, sentences)
     model_fp = model_fingerprint(nlp)
     keys = {t.article_id: analysis_key(model_fp, t) for t in texts}
     previous = _previous_keys(warehouse)
