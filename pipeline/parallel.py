@@ -41,16 +41,19 @@ def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
     return [fn(item) for item in chunk]
 
 
-def imap_forked(fn: Callable[[T], R], items: Sequence[T], n_process: int, chunksize: int = 1) -> Iterator[R]:
+def imap_forked(
+    fn: Callable[[T], R], items: Sequence[T], n_process: int, chunksize: int = 1, chunks_per_worker: int | None = None
+) -> Iterator[R]:
     """fn(item) for every item in up to `n_process` forked workers, yielded in input order;
-    `chunksize` items travel to a worker at a time (and share the timeout)."""
+    `chunksize` items travel to a worker at a time (and share the timeout). With
+    `chunks_per_worker`, a worker is replaced by a fresh fork after that many chunks."""
     timeout = worker_timeout_s()
     chunks = [items[i : i + chunksize] for i in range(0, len(items), max(1, chunksize))]
     # The children's garbage collector would otherwise walk (and so copy, page by page) every
     # object inherited from the parent, the loaded model included.
     gc.freeze()
     try:
-        with mp.get_context("fork").Pool(max(1, min(n_process, len(chunks)))) as pool:
+        with mp.get_context("fork").Pool(max(1, min(n_process, len(chunks))), maxtasksperchild=chunks_per_worker) as pool:
             results = pool.imap(partial(_map_chunk, fn), chunks)
             for _ in chunks:
                 try:

@@ -54,9 +54,11 @@ def _varied(n: int) -> list[ArticleText]:
     ]
 
 
-def test_worker_processes_give_the_rows_of_one_process(nlp, tmp_path):
+def test_worker_processes_give_the_rows_of_one_process(nlp, tmp_path, monkeypatch):
+    import pipeline.nlp.corpus as corpus
     from pipeline.nlp.corpus import analyse_documents
 
+    monkeypatch.setattr(corpus, "ARTICLES_PER_WORKER", 1)  # a fresh worker for every chunk
     articles = _varied(9)
     serial = analyse_documents(nlp, articles, cache=DocCache(tmp_path / "one"), batch_size=2, n_process=1)
     cache = DocCache(tmp_path / "two")

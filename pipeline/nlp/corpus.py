@@ -117,6 +117,8 @@ def analyse_documents(
     return _analyse(nlp, articles, cache=cache, batch_size=batch_size, n_process=1)
 
 
+ARTICLES_PER_WORKER = 512
+
 # The pipeline handed to forked workers: inherited with the process image, never pickled.
 _WORKER: dict = {}
 
@@ -145,7 +147,10 @@ def _analyse_in_workers(
     _WORKER.update(nlp=nlp, cache=cache, batch_size=batch_size)
     rows = NlpRows()
     try:
-        for part, hits, misses in imap_forked(_analyse_chunk, chunks, n_process):
+        # A worker's memory grows with every text it parses (spaCy's vocabulary and string store
+        # only grow); a fresh fork every ~500 articles keeps each at the model's size.
+        for part, hits, misses in imap_forked(_analyse_chunk, chunks, n_process,
+                                              chunks_per_worker=max(1, ARTICLES_PER_WORKER // size)):
             rows.extend(part)
             if cache is not None:
                 cache.hits += hits
