@@ -307,27 +307,29 @@ class PeakRss:
     def sample(self) -> int:
         import psutil
 
-        total = pss = 0
+        total = 0
         procs = [self._proc]
         with contextlib.suppress(psutil.Error):
             procs += self._proc.children(recursive=True)
         for p in procs:
             with contextlib.suppress(psutil.Error):
                 total += p.memory_info().rss
-            if len(procs) > 1 and self._pss_ok:
-                # Forked workers share the model's pages with this process; RSS counts them once
-                # per process, PSS splits them, so the sum of PSS is the memory actually taken.
+        pss = total
+        if len(procs) > 1 and self._pss_ok:
+            # Forked workers share the model's pages with this process; RSS counts them once per
+            # process, PSS splits them, so the sum of PSS is the memory actually taken.
+            pss = 0
+            for p in procs:
                 try:
                     pss += p.memory_full_info().pss
                 except psutil.NoSuchProcess:
                     pass  # a worker that just finished
                 except (psutil.AccessDenied, AttributeError):
-                    self._pss_ok = False  # no smaps here (or not ours): report RSS only
-            else:
-                pss = total
+                    self._pss_ok, pss = False, total  # no smaps here: report RSS only
+                    break
         self.peak = max(self.peak, total)
         self.window = max(self.window, total)
-        self.peak_pss = max(self.peak_pss, pss if self._pss_ok else total)
+        self.peak_pss = max(self.peak_pss, pss)
         return total
 
     def take_peak(self) -> int:

@@ -77,3 +77,24 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     assert out["pipeline_docs_parsed"] == SMOKE_ARTICLES
     assert out["incremental_docs_parsed"] == 1
     assert out["tokens"] > SMOKE_ARTICLES * 100
+
+
+def test_peak_memory_counts_shared_pages_of_forked_workers_once():
+    import multiprocessing as mp
+    import time
+
+    ballast = bytearray(200 * 2**20)  # 200 MB in the parent, shared with the forked child
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    child = mp.get_context("fork").Process(target=time.sleep, args=(3,))
+    child.start()
+    try:
+        time.sleep(0.5)
+        with bench.PeakRss(interval_s=0.1) as rss:
+            time.sleep(0.5)
+    finally:
+        child.terminate()
+        child.join()
+    # RSS counts the 200 MB in both processes, PSS splits it between them
+    assert rss.peak - rss.peak_pss > 150 * 2**20
+    assert rss.peak_pss > 200 * 2**20
+    del ballast
