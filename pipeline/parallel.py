@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TypeVar
@@ -41,6 +42,15 @@ def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
     return [fn(item) for item in chunk]
 
 
+def _worker_signals() -> None:
+    # A fork inherits the parent's Python signal handlers; a SIGTERM handler that only records
+    # the signal (Dagster installs such handlers around runs) left a worker alive after
+    # Pool.terminate(), and the parent waited for it forever. Workers die on SIGTERM, and leave
+    # Ctrl-C to the parent, which stops the pool.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def imap_forked(
     fn: Callable[[T], R], items: Sequence[T], n_process: int, chunksize: int = 1, chunks_per_worker: int | None = None
 ) -> Iterator[R]:
@@ -53,7 +63,9 @@ def imap_forked(
     # object inherited from the parent, the loaded model included.
     gc.freeze()
     try:
-        with mp.get_context("fork").Pool(max(1, min(n_process, len(chunks))), maxtasksperchild=chunks_per_worker) as pool:
+        with mp.get_context("fork").Pool(
+            max(1, min(n_process, len(chunks))), initializer=_worker_signals, maxtasksperchild=chunks_per_worker
+        ) as pool:
             results = pool.imap(partial(_map_chunk, fn), chunks)
             for _ in chunks:
                 try:
@@ -63,5 +75,7 @@ def imap_forked(
                         f"a worker process made no progress for {timeout:g} s ({getattr(fn, '__name__', fn)}); "
                         "if this repeats, run with FRONTLINE_NLP_PROCESSES=1 and report it"
                     ) from None
+            pool.close()  # all done: let the workers exit on their own rather than be killed
+            pool.join()
     finally:
         gc.unfreeze()

@@ -87,3 +87,24 @@ def test_a_stuck_worker_fails_with_a_message_instead_of_hanging(monkeypatch):
     monkeypatch.setenv("FRONTLINE_WORKER_TIMEOUT_S", "1")
     with pytest.raises(WorkerTimeoutError, match="no progress for 1 s"):
         list(imap_forked(_never_returns, [1, 2], n_process=2))
+
+
+def _worker_dies_on_sigterm(_item):
+    import signal
+
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_workers_die_on_sigterm_whatever_handler_the_parent_has():
+    """A forked worker inherits the parent's signal handlers; one that only records SIGTERM (as
+    Dagster's run-time handlers do) kept a worker alive through Pool.terminate() and the run
+    waited for it forever (seen once in the full test suite)."""
+    import signal
+
+    from pipeline.parallel import imap_forked
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)  # records nothing, never exits
+    try:
+        assert list(imap_forked(_worker_dies_on_sigterm, [1, 2, 3, 4], n_process=2)) == [True] * 4
+    finally:
+        signal.signal(signal.SIGTERM, previous)
