@@ -494,7 +494,8 @@ def run_benchmark(
     reports: str = "separate",
     log=print,
 ) -> dict:
-    from pipeline.resources import DEFAULT_MODEL, NlpModel, SeedsConfig, Warehouse, default_n_process
+    from pipeline.parallel import default_n_process
+    from pipeline.resources import DEFAULT_MODEL, NlpModel, SeedsConfig, Warehouse
 
     model_name = model_name or os.environ.get("FRONTLINE_SPACY_MODEL", DEFAULT_MODEL)
     n_process = n_process or default_n_process()

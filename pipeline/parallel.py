@@ -32,6 +32,21 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
+def default_n_process(environ: dict[str, str] | None = None) -> int:
+    """FRONTLINE_NLP_PROCESSES, else every CPU up to 2: a third worker on this 2-core target
+    only adds a model copy to memory."""
+    raw = (os.environ if environ is None else environ).get("FRONTLINE_NLP_PROCESSES", "")
+    if raw.strip():
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ValueError(f"FRONTLINE_NLP_PROCESSES={raw!r} is not a whole number of processes") from exc
+        if value < 1:
+            raise ValueError(f"FRONTLINE_NLP_PROCESSES={raw!r} must be at least 1")
+        return value
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def worker_timeout_s() -> float:
     """Seconds a worker may take for one item (FRONTLINE_WORKER_TIMEOUT_S, default 900)."""
     raw = os.environ.get("FRONTLINE_WORKER_TIMEOUT_S", "")

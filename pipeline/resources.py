@@ -20,6 +20,7 @@ from pydantic import Field, PrivateAttr
 
 from pipeline.db import fetch_frame, replace_table  # noqa: F401  (re-exported for assets)
 from pipeline.nlp.pipeline import DEFAULT_MODEL
+from pipeline.parallel import default_n_process
 
 DEFAULT_SEEDS_DIR = "seeds/"
 DEFAULT_WAREHOUSE = "warehouse/frontline.duckdb"
@@ -171,21 +172,6 @@ class SeedsConfig(dg.ConfigurableResource):
     @property
     def path(self) -> Path:
         return Path(self.seeds_dir)
-
-
-def default_n_process(environ: dict[str, str] | None = None) -> int:
-    """FRONTLINE_NLP_PROCESSES, else every CPU up to 2: a third worker on this 2-core target
-    only adds a model copy to memory."""
-    raw = (os.environ if environ is None else environ).get("FRONTLINE_NLP_PROCESSES", "")
-    if raw.strip():
-        try:
-            value = int(raw)
-        except ValueError as exc:
-            raise ValueError(f"FRONTLINE_NLP_PROCESSES={raw!r} is not a whole number of processes") from exc
-        if value < 1:
-            raise ValueError(f"FRONTLINE_NLP_PROCESSES={raw!r} must be at least 1")
-        return value
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 class NlpModel(dg.ConfigurableResource):

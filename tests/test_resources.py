@@ -74,7 +74,7 @@ def test_env_overrides_paths(monkeypatch, tmp_path):
 def test_nlp_processes_default_to_the_cpus_up_to_two_and_reject_nonsense(monkeypatch):
     import os
 
-    from pipeline.resources import default_n_process
+    from pipeline.parallel import default_n_process
 
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     assert default_n_process({}) == 2

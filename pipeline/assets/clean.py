@@ -4,7 +4,8 @@
 import dagster as dg
 
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
-from pipeline.resources import Warehouse, default_n_process, replace_table
+from pipeline.parallel import default_n_process
+from pipeline.resources import Warehouse, replace_table
 from pipeline.tables import conform
 from pipeline.text.corpus import clean_rows
 

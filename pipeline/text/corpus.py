@@ -120,7 +120,8 @@ def clean_rows(
         )
         for r in active
     }
-    stale = [r for r in active if (previous.get(r["article_id"]) or ({},))[0].get("clean_key") != keys[r["article_id"]]]
+    stored_keys = {a: stored[0].get("clean_key") for a, stored in previous.items()}
+    stale = [r for r in active if stored_keys.get(r["article_id"]) != keys[r["article_id"]]]
     cleaned_by_id = dict(zip(
         (r["article_id"] for r in stale),
         _clean_many([(r["raw_text"], _meta(r)) for r in stale], repeated, n_process),
