@@ -108,3 +108,36 @@ def test_workers_die_on_sigterm_whatever_handler_the_parent_has():
         assert list(imap_forked(_worker_dies_on_sigterm, [1, 2, 3, 4], n_process=2)) == [True] * 4
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_entity_index_gives_the_entities_span_ents_gives(nlp):
+    from pipeline.nlp.spans import EntityIndex
+
+    doc = nlp("Rebels of Hayat Tahrir al-Sham captured Hama on Thursday. Government forces withdrew "
+              "to Homs, the army said. Russian jets struck Idlib and Saraqeb overnight.")
+    index = EntityIndex(doc)
+    assert index.all == doc.ents and len(doc.ents) >= 5
+    spans = list(doc.sents) + [doc[a:b] for a in range(0, len(doc), 3) for b in range(a + 1, len(doc) + 1, 4)]
+    for span in spans:
+        assert [(e.start, e.end, e.label_) for e in index.within(span)] == \
+            [(e.start, e.end, e.label_) for e in span.ents]
+    for e in doc.ents:
+        assert all(index.at[i] == e for i in range(e.start, e.end))
+
+
+def test_doc_dates_remembers_nothing_that_changes_an_answer(nlp):
+    import datetime as dt
+
+    from pipeline.text.temporal import DocDates, governing_date, historical_context, sentence_date
+
+    doc = nlp("The army said on Thursday that rebels captured Hama, which they last held in 1982. "
+              "Yesterday government forces withdrew from Homs after fighting since 2011.")
+    published = dt.date(2024, 12, 6)
+    dates = DocDates(published)
+    for _ in range(2):  # the second round answers from the memo
+        for sent in doc.sents:
+            assert dates.of_sentence(sent) == sentence_date(sent, published)
+            for tok in sent:
+                assert dates.governing(tok, sent) == governing_date(tok, published, sent=sent)
+                assert dates.historical(tok, sent) == historical_context(tok, published, sent=sent)
+    assert dates.governing(doc[7]) is not None  # "captured" is dated by "on Thursday"

@@ -26,8 +26,9 @@ from pipeline.nlp.certainty import (
     _clause_chain,
     assess,
 )
+from pipeline.nlp.spans import EntityIndex
 from pipeline.nlp.types import Claim
-from pipeline.text.temporal import governing_date, historical_context, sentence_date
+from pipeline.text.temporal import DocDates
 
 for _name in ("claims", "figures", "article_id", "published", "publisher"):
     Doc.set_extension(_name, default=None, force=True)
@@ -237,14 +238,6 @@ def lemma(tok: Token) -> str:
     return IRREGULAR_FORMS.get(tok.lower_, tok.lemma_.lower())
 
 
-def _ent_map(doc: Doc) -> dict[int, Span]:
-    m: dict[int, Span] = {}
-    for e in doc.ents:
-        for i in range(e.start, e.end):
-            m[i] = e
-    return m
-
-
 def _coordination_head(tok: Token) -> Token:
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
@@ -283,8 +276,10 @@ def _is_road(place: Span) -> bool:
 class _Extractor:
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.ents = _ent_map(doc)
+        self.index = EntityIndex(doc)
+        self.ents = self.index.at
         self.published: dt.date | None = doc._.published if Doc.has_extension("published") else None
+        self.dates = DocDates(self.published)
         self.sents = list(doc.sents)
         self.sent_index = {s.start: k for k, s in enumerate(self.sents)}
         self.claims: list[Claim] = []
@@ -377,7 +372,7 @@ class _Extractor:
             types = POPULATED_TYPES
         else:
             return None
-        for e in reversed([e for e in tok.sent.ents if e.label_ == "PLACE" and e.end <= tok.i]):
+        for e in reversed([e for e in self.index.within(tok.sent) if e.label_ == "PLACE" and e.end <= tok.i]):
             if feature_type(e) in types:
                 return e
         return None
@@ -484,7 +479,7 @@ class _Extractor:
             prev = self.sents[k - 1]
             scopes.append((prev.start, prev.end))
         for start, end in scopes:
-            cands = [e for e in self.doc.ents if e.label_ == "ACTOR" and start <= e.start and
+            cands = [e for e in self.index.all if e.label_ == "ACTOR" and start <= e.start and
                      e.end <= end and _side(e) in FIGHTING_SIDES]
             subj = [e for e in cands if any(t.dep_ in ("nsubj", "nsubjpass", "conj", "poss")
                                             for t in e)]
@@ -545,7 +540,7 @@ class _Extractor:
             scopes.append(self.sents[k - 1])
         for s in scopes:
             cands = []
-            for e in s.ents:
+            for e in self.index.within(s):
                 if e.label_ != "ACTOR" or _side(e) not in FIGHTING_SIDES or e.start in exclude:
                     continue
                 r = e.root
@@ -584,11 +579,11 @@ class _Extractor:
         same sentence): whose "fighters" or "gunmen" a bare noun means."""
         text = self.doc.text
         para_start = text.rfind("\n", 0, tok.idx) + 1
-        before = [e for e in self.doc.ents if e.label_ == "ACTOR" and _side(e) in FIGHTING_SIDES
+        before = [e for e in self.index.all if e.label_ == "ACTOR" and _side(e) in FIGHTING_SIDES
                   and e.start_char >= para_start and e.end <= tok.i]
         if before:
             return before[-1]
-        after = [e for e in tok.sent.ents if e.label_ == "ACTOR" and _side(e) in FIGHTING_SIDES
+        after = [e for e in self.index.within(tok.sent) if e.label_ == "ACTOR" and _side(e) in FIGHTING_SIDES
                  and e.start > tok.i and e.root.head.lower_ not in ("with", "against")]
         return after[0] if after else None
 
@@ -618,7 +613,7 @@ class _Extractor:
         self.seen.add(key)
         if final_event == "airstrike" and not side:
             side = DEFAULT_AIR_SIDE
-        ref = governing_date(trigger, self.published, sent=sent) or sentence_date(sent, self.published)
+        ref = self.dates.governing(trigger, sent) or self.dates.of_sentence(sent)
         if assessment.certainty in ("hypothetical", "negated", "denied"):
             # what did not happen has no date
             event_date, precision, date_text, date_source = None, "unknown", None, "not_an_event"
@@ -647,7 +642,7 @@ class _Extractor:
             attribution_text=assessment.attribution_text,
             certainty=assessment.certainty,
             extractor=extractor,
-            is_historical=historical_context(trigger, self.published, sent=sent),
+            is_historical=self.dates.historical(trigger, sent),
             extra={
                 "trigger": trigger.text,
                 "trigger_i": trigger.i,
@@ -731,7 +726,7 @@ class _Extractor:
     def headline_rule(self, sent: Span) -> None:
         """Headline grammar the tagger misreads ("Rebels Seize Saraqib as Army Withdraws"):
         a capitalised trigger verb between the ACTORs before it and the PLACEs after it."""
-        ents = [e for e in sent.ents if e.label_ in ("ACTOR", "PLACE")]
+        ents = [e for e in self.index.within(sent) if e.label_ in ("ACTOR", "PLACE")]
         for tok in sent:
             ev = HEADLINE_VERBS.get(tok.lower_)
             if ev is None or self.ents.get(tok.i) is not None:
@@ -817,7 +812,7 @@ class _Extractor:
     def _bystander_sides(self, sent: Span, cs: list[Claim]) -> set[str]:
         gainers = {c.side for c in cs if c.event in GAIN_EVENTS}
         sides = set()
-        for e in sent.ents:
+        for e in self.index.within(sent):
             if e.label_ != "ACTOR" or _side(e) not in FIGHTING_SIDES:
                 continue
             r = e.root

@@ -17,9 +17,10 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, REPORT_VERBS, assess
 from pipeline.nlp.claims import lemma
+from pipeline.nlp.spans import EntityIndex
 from pipeline.nlp.types import Figure
 from pipeline.text.numbers import parse_number, parse_range, parse_vague, to_km
-from pipeline.text.temporal import governing_date, historical_context
+from pipeline.text.temporal import DocDates
 
 for _name in ("claims", "figures", "article_id", "published", "publisher"):
     Doc.set_extension(_name, default=None, force=True)
@@ -111,7 +112,9 @@ class _FigureExtractor:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.published = doc._.published if Doc.has_extension("published") else None
-        self.ent_at = {i: e for e in doc.ents for i in range(e.start, e.end)}
+        self.dates = DocDates(self.published)
+        self.index = EntityIndex(doc)
+        self.ent_at = self.index.at
         self.figures: list[Figure] = []
 
     def run(self) -> list[Figure]:
@@ -250,22 +253,22 @@ class _FigureExtractor:
 
     def nearest_force_side(self, span: Span) -> str:
         sent = span.sent
-        before = [e for e in sent.ents if e.label_ == "ACTOR" and e.end <= span.start and
+        before = [e for e in self.index.within(sent) if e.label_ == "ACTOR" and e.end <= span.start and
                   e._.side in FIGHTING_SIDES]
         if before:
             return before[-1]._.side
         # "has brought them within 10 km": a pronoun object refers back to the sentence's actors
         k = [s for s in self.doc.sents if s.end <= sent.start]
         if k:
-            prev = [e for e in k[-1].ents if e.label_ == "ACTOR" and e._.side in FIGHTING_SIDES]
+            prev = [e for e in self.index.within(k[-1]) if e.label_ == "ACTOR" and e._.side in FIGHTING_SIDES]
             if prev and any(t.lower_ in ("them", "they", "their") for t in sent[: span.start - sent.start]):
                 return prev[-1]._.side
-        after = [e for e in sent.ents if e.label_ == "ACTOR" and e.start >= span.end and
+        after = [e for e in self.index.within(sent) if e.label_ == "ACTOR" and e.start >= span.end and
                  e._.side in FIGHTING_SIDES]
         return after[0]._.side if after else "unknown"
 
     def place_for(self, anchor: Token, sent: Span, *, after: int | None = None) -> str | None:
-        places = [e for e in sent.ents if e.label_ == "PLACE"]
+        places = [e for e in self.index.within(sent) if e.label_ == "PLACE"]
         if not places:
             return None
         if after is not None:
@@ -420,7 +423,7 @@ class _FigureExtractor:
 
         trigger = anchor
         assessment = assess(trigger)
-        ref = governing_date(trigger, self.published, sent=sent)
+        ref = self.dates.governing(trigger, sent)
         subject_text = None
         if noun is not None:
             toks = [t for t in noun.subtree if t.i <= noun.i and t.i >= span.end] or [noun]
@@ -440,7 +443,7 @@ class _FigureExtractor:
             event_date=ref.date if ref is not None else self.published,
             attribution_text=assessment.attribution_text,
             certainty=assessment.certainty,
-            is_historical=historical_context(trigger, self.published, sent=sent),
+            is_historical=self.dates.historical(trigger, sent),
             extra={
                 "text": sent.text[m.start() : m.end()],
                 "figure_start_char": sent.start_char + m.start(),

@@ -273,60 +273,95 @@ def _in_since_phrase(span) -> bool:
     return False
 
 
-def governing_date(trigger, published: dt.date | None, *, sent=None) -> DateRef | None:
-    """The date expression that governs `trigger` (a Token): a DATE in the trigger's own clause,
-    else one in a clause above it (the reporting verb's "on Thursday"), else None.
+class DocDates:
+    """The date expressions of one doc's sentences, found once per sentence.
 
-    DATEs inside another clause ("since the war began in 2011") do not govern.
-    """
-    sent = sent if sent is not None else trigger.sent
-    clause = _clause_head(trigger)
-    chain = [clause, *clause.ancestors]
-    best: tuple[int, DateRef] | None = None
-    for span in _date_spans(sent):
-        head = _clause_head(span.root)
-        if head in chain:
-            rank = chain.index(head)
-        elif trigger.pos_ in ("NOUN", "PROPN") and span.root.head == trigger:
-            rank = 0
-        else:
-            continue
-        if _in_since_phrase(span) and rank > 0:
-            continue
-        ref = parse_date_expression(span.text, published)
-        if ref is None:
-            continue
-        if best is None or rank < best[0]:
-            best = (rank, ref)
-    return best[1] if best else None
+    Dating a claim scans its sentence's dates several times (the governing date, the sentence's
+    first date, the historical test, which needs the governing date again); an extractor that
+    works through a whole doc keeps one of these. Valid while the doc's annotations do not
+    change (stage-B rules after entity resolution only read them)."""
+
+    def __init__(self, published: dt.date | None):
+        self.published = published
+        self._spans: dict[tuple[int, int], list] = {}
+        self._governing: dict[tuple[int, int, int], DateRef | None] = {}
+
+    def spans(self, sent) -> list:
+        key = (sent.start, sent.end)
+        found = self._spans.get(key)
+        if found is None:
+            found = self._spans[key] = _date_spans(sent)
+        return found
+
+    def governing(self, trigger, sent=None) -> DateRef | None:
+        """The date expression that governs `trigger` (a Token): a DATE in the trigger's own
+        clause, else one in a clause above it (the reporting verb's "on Thursday"), else None.
+        DATEs inside another clause ("since the war began in 2011") do not govern."""
+        sent = sent if sent is not None else trigger.sent
+        key = (trigger.i, sent.start, sent.end)
+        if key in self._governing:
+            return self._governing[key]
+        clause = _clause_head(trigger)
+        chain = [clause, *clause.ancestors]
+        best: tuple[int, DateRef] | None = None
+        for span in self.spans(sent):
+            head = _clause_head(span.root)
+            if head in chain:
+                rank = chain.index(head)
+            elif trigger.pos_ in ("NOUN", "PROPN") and span.root.head == trigger:
+                rank = 0
+            else:
+                continue
+            if _in_since_phrase(span) and rank > 0:
+                continue
+            ref = parse_date_expression(span.text, self.published)
+            if ref is None:
+                continue
+            if best is None or rank < best[0]:
+                best = (rank, ref)
+        found = self._governing[key] = best[1] if best else None
+        return found
+
+    def of_sentence(self, sent) -> DateRef | None:
+        """The first current (non-historical, not "since …") date expression of a sentence: an
+        event tied to a dated one in the same sentence takes its date ("captured Hama following
+        the withdrawal … on Thursday")."""
+        for span in sorted(self.spans(sent), key=lambda s: s.start):
+            if _in_since_phrase(span):
+                continue
+            ref = parse_date_expression(span.text, self.published)
+            if ref is None or ref.date is None or is_historical(ref, self.published):
+                continue
+            return ref
+        return None
+
+    def historical(self, trigger, sent=None) -> bool:
+        """True when the trigger's clause is dated long before publication, or, lacking a
+        governing date, when the sentence speaks of an old year outside a "since …" phrase."""
+        sent = sent if sent is not None else trigger.sent
+        ref = self.governing(trigger, sent)
+        if ref is not None:
+            return is_historical(ref, self.published)
+        for span in self.spans(sent):
+            ref = parse_date_expression(span.text, self.published)
+            if ref is None or not is_historical(ref, self.published):
+                continue
+            if _in_since_phrase(span):
+                continue
+            return True
+        return False
+
+
+def governing_date(trigger, published: dt.date | None, *, sent=None) -> DateRef | None:
+    """`DocDates.governing` for a single trigger."""
+    return DocDates(published).governing(trigger, sent)
 
 
 def sentence_date(sent, published: dt.date | None) -> DateRef | None:
-    """The first current (non-historical, not "since …") date expression of a sentence: an event
-    tied to a dated one in the same sentence takes its date ("captured Hama following the
-    withdrawal … on Thursday")."""
-    for span in sorted(_date_spans(sent), key=lambda s: s.start):
-        if _in_since_phrase(span):
-            continue
-        ref = parse_date_expression(span.text, published)
-        if ref is None or ref.date is None or is_historical(ref, published):
-            continue
-        return ref
-    return None
+    """`DocDates.of_sentence` for a single sentence."""
+    return DocDates(published).of_sentence(sent)
 
 
 def historical_context(trigger, published: dt.date | None, *, sent=None) -> bool:
-    """True when the trigger's clause is dated long before publication, or, lacking a governing
-    date, when the sentence speaks of an old year outside a "since …" phrase."""
-    sent = sent if sent is not None else trigger.sent
-    ref = governing_date(trigger, published, sent=sent)
-    if ref is not None:
-        return is_historical(ref, published)
-    for span in _date_spans(sent):
-        ref = parse_date_expression(span.text, published)
-        if ref is None or not is_historical(ref, published):
-            continue
-        if _in_since_phrase(span):
-            continue
-        return True
-    return False
+    """`DocDates.historical` for a single trigger."""
+    return DocDates(published).historical(trigger, sent)
