@@ -283,3 +283,34 @@ def test_dateline_city_outside_syria_is_a_place(nlp):
     got = ents(doc)
     assert ("AMMAN", "PLACE", "amman") in got, got
     assert "nasib_crossing" in ids(doc, "PLACE"), got
+
+
+def test_token_scans_find_what_the_matcher_patterns_they_replace_find(nlp):
+    """The resolver scans token arrays instead of running spaCy's Matcher (pipeline/nlp/
+    token_scans.py); the Matcher form of the patterns is the specification."""
+    from spacy.matcher import Matcher
+
+    from pipeline.nlp.token_scans import DESCRIPTIVE_PATTERNS, NAME_PATTERNS, TokenScans
+
+    texts = [
+        "Syrian and Russian air forces struck the town as pro-government militias and Iranian-backed "
+        "Shiite fighters, Turkish-backed Syrian National Army factions and Assad's troops moved in.",
+        "Assad forces, the regime and the rebels fought near Ma'arrat an-Nu'man, Tell al-Karama, "
+        "Deir ez-Zor and Kafr Nabudah; Syrian government-regime reinforcements and regime - assad "
+        "troops arrived, the factions said.",
+        "Hay'at Tahrir al-Sham (HTS) and the Syrian National Army entered Jisr al-Shughur and "
+        "Bab al-Hawa, SANA said. Émile Durand of the AFP reported from Umm Jalal and Qalaat al-Madiq.",
+        "RUSSIAN AND SYRIAN WARPLANES POUNDED ABU al-Duhur; anti-regime fighters and US-led "
+        "coalition special forces troops held Al Tanf. Shelling hit Ras al - (Ain), Deir el - \"Zor and Tal as . Sultan.",
+    ] + [path.read_text(encoding="utf-8") for path in sorted((ROOT / "seeds").glob("*.txt"))]
+    desc, names = Matcher(nlp.vocab), Matcher(nlp.vocab)
+    desc.add("DESC", DESCRIPTIVE_PATTERNS)
+    names.add("NAME", NAME_PATTERNS)
+    scans = TokenScans(nlp.vocab)
+    found = 0
+    for doc in nlp.pipe(texts):
+        assert sorted(scans.descriptions(doc)) == sorted((s, e) for _, s, e in desc(doc))
+        expected = sorted({(s, e) for _, s, e in names(doc)}, key=lambda se: (se[1], se[0]))
+        assert scans.names(doc) == expected
+        found += len(expected)
+    assert found > 50

@@ -202,6 +202,7 @@ def _analyse(
         for ent in doc.ents:
             if ent.label_ not in KEPT_LABELS:
                 continue
+            ext = ent._  # one extension accessor per mention, not one per field
             rows.pending["mentions"].append(clamp(
                 {
                     "article_id": article.article_id,
@@ -210,9 +211,9 @@ def _analyse(
                     "end_char": ent.end_char,
                     "text": ent.text,
                     "label": ent.label_,
-                    "entity_id": getattr(ent._, "entity_id", None),
-                    "resolution": getattr(ent._, "resolution", None),
-                    "resolution_score": getattr(ent._, "resolution_score", None),
+                    "entity_id": getattr(ext, "entity_id", None),
+                    "resolution": getattr(ext, "resolution", None),
+                    "resolution_score": getattr(ext, "resolution_score", None),
                 }
             ))
         seen: dict[str, int] = {}

@@ -31,10 +31,10 @@ from __future__ import annotations
 import re
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.nlp.token_scans import TokenScans
 from pipeline.reference.actors import (CAMP_ADJECTIVES, CAMP_WORDS, FORCE_NOUNS, ActorRegistry,
                                        is_acronym, load_actor_registry)
 from pipeline.reference.gazetteer import Gazetteer, PlaceContext, load_gazetteer
@@ -120,35 +120,6 @@ def unresolved_id(text: str) -> str:
     return "unresolved:" + ("_".join(words) or text.strip().lower())
 
 
-def _descriptive_patterns() -> list[list[dict]]:
-    """Actor descriptions built from a camp word and a force noun, so unlisted combinations
-    ("regime reinforcements", "Iranian-backed fighters", "Israeli jets") are caught."""
-    camp = sorted(CAMP_WORDS)
-    backed = ["turkish", "turkey", "ankara", "iranian", "iran", "russian", "us", "u.s.", "hts",
-              "kurdish", "islamist", "jihadist", "american"]
-    nouns = sorted(FORCE_NOUNS)
-    mods = sorted(CAMP_WORDS | {"air", "military", "special", "elite", "armed", "ground", "naval",
-                                "regular", "paramilitary"})
-    pats = [
-        [{"LOWER": {"IN": camp}}, {"LOWER": {"IN": nouns}}],
-        # "Ukrainian military instructors", "Russian air forces", "Syrian government troops"
-        [{"LOWER": {"IN": camp}}, {"LOWER": {"IN": mods}, "OP": "+"}, {"LOWER": {"IN": nouns}}],
-        # "Syrian and Russian air forces": one mention of a joint force
-        [{"LOWER": {"IN": sorted(CAMP_ADJECTIVES)}}, {"LOWER": {"IN": ["and", "&"]}},
-         {"LOWER": {"IN": sorted(CAMP_ADJECTIVES)}},
-         {"LOWER": {"IN": mods}, "OP": "*"}, {"LOWER": {"IN": nouns}}],
-        [{"LOWER": {"IN": camp}}, {"LOWER": {"IN": ["-", "–"]}}, {"LOWER": {"IN": ["government", "regime", "assad"]}},
-         {"LOWER": {"IN": nouns}}],
-        [{"LOWER": {"IN": ["pro", "anti"]}}, {"ORTH": "-"}, {"LOWER": {"IN": ["government", "regime", "assad", "turkish", "iranian"]}},
-         {"LOWER": {"IN": nouns}}],
-        [{"LOWER": {"IN": backed}}, {"ORTH": "-"}, {"LOWER": {"IN": ["backed", "led", "supported", "aligned"]}},
-         {"IS_ALPHA": True, "LOWER": {"NOT_IN": nouns}, "OP": "*"}, {"LOWER": {"IN": nouns}}],
-        [{"LOWER": "the"}, {"LOWER": {"IN": ["factions", "rebels", "insurgents", "regime", "army"]}}],
-        [{"LOWER": {"IN": ["assad", "assad's"]}}, {"LOWER": {"IN": ["'s", "’s"]}, "OP": "?"}, {"LOWER": {"IN": nouns}}],
-    ]
-    return pats
-
-
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     while end - start > 1 and doc[end - 1].text in _POSSESSIVE:
         end -= 1
@@ -164,20 +135,11 @@ class EntityResolver:
         self.gazetteer = gazetteer or load_gazetteer()
         self.registry = registry or load_actor_registry()
         self.fuzzy = fuzzy
-        self.matcher = Matcher(nlp.vocab)
-        self.matcher.add("ACTOR_DESC", _descriptive_patterns())
+        # actor descriptions built from a camp word and a force noun, so unlisted combinations
+        # ("regime reinforcements", "Iranian-backed fighters", "Israeli jets") are caught; and
         # Arabic names the ruler does not list verbatim and NER splits or misses
         # ("Ma'arrat an-Nu'man", "Qamishlo"): capitalised runs checked against the gazetteer
-        art = sorted(ARTICLES)
-        self.name_matcher = Matcher(nlp.vocab)
-        cap = {"TEXT": {"REGEX": r"^[A-Z\u00c0-\u024f]"}}
-        self.name_matcher.add("NAME", [
-            [cap, {"LOWER": {"IN": art}}, {"ORTH": "-", "OP": "?"}, {"IS_ALPHA": False, "OP": "?"}, cap],
-            [cap, {"LOWER": {"IN": art}}, {"ORTH": "-", "OP": "?"}, {"IS_ALPHA": True}],
-            [cap, cap, {"LOWER": {"IN": art}}, {"ORTH": "-", "OP": "?"}, {"IS_ALPHA": True}],
-            [cap, cap],
-            [{"POS": "PROPN", **cap}],
-        ])
+        self.scans = TokenScans(nlp.vocab)
 
     # -- pass 1: labels and spans ------------------------------------------------------------
     def _relabel(self, doc: Doc) -> list[Span]:
@@ -207,12 +169,12 @@ class EntityResolver:
                         label = "PLACE"  # NER took a town for a person/organisation
             span = Span(doc, start, end, label=label, span_id=ent.id_ or "")
             spans.append(span)
-        for _, s, e in self.matcher(doc):
+        for s, e in self.scans.descriptions(doc):
             span = doc[s:e]
             if self.registry.resolve_actor(span.text):
                 spans.append(Span(doc, s, e, label="ACTOR"))
         taken = [(sp.start, sp.end, sp.label_) for sp in spans]
-        for _, s, e in self.name_matcher(doc):
+        for s, e in self.scans.names(doc):
             over = [t for t in taken if t[0] < e and s < t[1]]
             if any(lbl in ("PLACE", "ACTOR") or (e - s == 1) for _, _, lbl in over):
                 continue

@@ -8,7 +8,19 @@ Character offsets are offsets into the Doc text, which is `clean.articles.body_t
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
+
+
+@cache
+def _columns(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name != "extra")
+
+
+def _row(record) -> dict:
+    # the table columns: every field but `extra` (rule internals), which `asdict` would
+    # deep-copy only to drop it
+    return {name: getattr(record, name) for name in _columns(type(record))}
 
 
 @dataclass
@@ -31,9 +43,7 @@ class Claim:
     extra: dict = field(default_factory=dict)  # rule diagnostics; not written to the warehouse
 
     def row(self) -> dict:
-        d = asdict(self)
-        d.pop("extra")
-        return d
+        return _row(self)
 
 
 @dataclass
@@ -56,6 +66,4 @@ class Figure:
     extra: dict = field(default_factory=dict)
 
     def row(self) -> dict:
-        d = asdict(self)
-        d.pop("extra")
-        return d
+        return _row(self)
