@@ -85,6 +85,10 @@ def test_previous_verdicts_are_reused_only_while_nothing_before_them_changed():
     # a new, later copy of "b" is compared against the indexed originals; old verdicts stand
     new = [*items, ("d", other + " and a new last line", 4)]
     assert find_duplicates(new, known) == find_duplicates(new) == {"c": "a", "d": "b"}
+    # nothing new: the stored verdicts are the answer (and only they: "c" is trusted as stored)
+    assert find_duplicates(items, known) == {"c": "a"}
+    assert find_duplicates(items, {**known, "c": (known["c"][0], "b")}) == {"c": "b"}
+    assert find_duplicates(items, {**known, "c": (known["c"][0], None)}) == {}
     # a stale verdict is not trusted when an earlier article changed: "a" now differs, so "c"
     # is judged again (the stored "c is a copy of a" would be wrong)
     changed = [("a", other.replace("other1 ", "x "), 1), ("b", other, 2), ("c", base + " extra words at the end", 3)]

@@ -87,6 +87,8 @@ def find_duplicates(
     """
     ordered = sorted(items, key=lambda it: (it[2], it[0]))
     settled = _settled_prefix(ordered, known or {})
+    if settled == len(ordered):  # nothing new: no article needs the others' shingles
+        return {aid: known[aid][1] for aid, _, _ in ordered if known[aid][1] not in (None, aid)}
     result: dict[str, str] = {}
     canonical_by_exact: dict[str, str] = {}
     shingles: dict[str, set[int]] = {}
