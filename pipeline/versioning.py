@@ -38,22 +38,32 @@ def cleaning_version() -> str:
     )
 
 
+# What an article's nlp rows depend on besides its text and the model: every stage-B module
+# (tests/test_pipeline_stages.py checks that each pipeline/nlp module is listed).
+RULE_MODULES = (
+    "pipeline.nlp.pipeline",
+    "pipeline.nlp.entities",
+    "pipeline.nlp.token_scans",
+    "pipeline.nlp.claims",
+    "pipeline.nlp.figures",
+    "pipeline.nlp.certainty",
+    "pipeline.nlp.spans",
+    "pipeline.nlp.types",
+    "pipeline.nlp.corpus",
+    "pipeline.text.temporal",
+    "pipeline.text.numbers",
+    "pipeline.reference.gazetteer",
+    "pipeline.reference.actors",
+    "pipeline.reference.normalise",
+    "pipeline.reference.patterns",
+)
+
+
 def rules_version() -> str:
     """Stage-B rules: entity resolution, claims, figures and the reference data they read, plus
     FRONTLINE_EXTRACTOR_VERSION, a label a user can change to force re-analysis of every article
     (e.g. after changing something the fingerprint cannot see, such as an installed library)."""
     data = Path(importlib.import_module("pipeline.reference").__file__).parent / "data"
     return os.environ.get("FRONTLINE_EXTRACTOR_VERSION", "") + code_version(
-        "pipeline.nlp.entities",
-        "pipeline.nlp.claims",
-        "pipeline.nlp.figures",
-        "pipeline.nlp.certainty",
-        "pipeline.nlp.corpus",
-        "pipeline.text.temporal",
-        "pipeline.text.numbers",
-        "pipeline.reference.gazetteer",
-        "pipeline.reference.actors",
-        "pipeline.reference.normalise",
-        "pipeline.reference.patterns",
-        data_files=tuple(str(p) for p in sorted(data.glob("*.csv"))),
+        *RULE_MODULES, data_files=tuple(str(p) for p in sorted(data.glob("*.csv")))
     )

@@ -141,3 +141,14 @@ def test_doc_dates_remembers_nothing_that_changes_an_answer(nlp):
                 assert dates.governing(tok, sent) == governing_date(tok, published, sent=sent)
                 assert dates.historical(tok, sent) == historical_context(tok, published, sent=sent)
     assert dates.governing(doc[7]) is not None  # "captured" is dated by "on Thursday"
+
+
+def test_every_nlp_module_is_part_of_the_rules_fingerprint():
+    # a module missing here would let an edit to it reuse stale nlp rows
+    from pathlib import Path
+
+    import pipeline.nlp
+    from pipeline.versioning import RULE_MODULES
+
+    modules = {f"pipeline.nlp.{p.stem}" for p in Path(pipeline.nlp.__file__).parent.glob("*.py") if p.stem != "__init__"}
+    assert modules - set(RULE_MODULES) == set()
