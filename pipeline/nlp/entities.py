@@ -120,6 +120,16 @@ def unresolved_id(text: str) -> str:
     return "unresolved:" + ("_".join(words) or text.strip().lower())
 
 
+def _coverage(spans: list[Span]) -> dict[int, list[tuple[int, int, str]]]:
+    """token index -> (start, end, label) of the spans over it."""
+    cover: dict[int, list[tuple[int, int, str]]] = {}
+    for sp in spans:
+        t = (sp.start, sp.end, sp.label_)
+        for i in range(sp.start, sp.end):
+            cover.setdefault(i, []).append(t)
+    return cover
+
+
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     while end - start > 1 and doc[end - 1].text in _POSSESSIVE:
         end -= 1
@@ -173,9 +183,9 @@ class EntityResolver:
             span = doc[s:e]
             if self.registry.resolve_actor(span.text):
                 spans.append(Span(doc, s, e, label="ACTOR"))
-        taken = [(sp.start, sp.end, sp.label_) for sp in spans]
+        cover = _coverage(spans)
         for s, e in self.scans.names(doc):
-            over = [t for t in taken if t[0] < e and s < t[1]]
+            over = list(dict.fromkeys(t for i in range(s, e) for t in cover.get(i, ())))
             if any(lbl in ("PLACE", "ACTOR") or (e - s == 1) for _, _, lbl in over):
                 continue
             if any(not (s <= a and b <= e) for a, b, _ in over):
@@ -189,7 +199,7 @@ class EntityResolver:
                 continue
             spans = [sp for sp in spans if not (s <= sp.start and sp.end <= e)]
             spans.append(Span(doc, s, e, label="PLACE"))
-            taken = [(sp.start, sp.end, sp.label_) for sp in spans]
+            cover = _coverage(spans)
         # descriptive phrases win over the NORP/ORG pieces they contain; ruler PLACEs stay
         keep = filter_spans(sorted(spans, key=lambda sp: (sp.label_ != "PLACE", sp.start)))
         keep = sorted(keep, key=lambda sp: sp.start)
@@ -277,10 +287,10 @@ class EntityResolver:
 
         def listed_with_place(s: int, e: int) -> bool:
             for p in places:
-                gap = doc[e:p.start] if p.start >= e else doc[p.end:s]
-                if 0 < len(gap) <= 2 and all(t.lower_ in (",", "and", "or") for t in gap):
+                a, b = (e, p.start) if p.start >= e else (p.end, s)
+                if 0 < b - a <= 2 and all(doc[i].lower_ in (",", "and", "or") for i in range(a, b)):
                     return True
-                if len(gap) == 0 and (p.start == e or p.end == s):
+                if b <= a and (p.start == e or p.end == s):
                     return False
             return False
 

@@ -230,6 +230,9 @@ class Gazetteer:
         self._gov_keys = {normalise_name(p.governorate): p.governorate
                           for p in self.places if p.feature_type == "governorate"}
         self._resolve_cached = lru_cache(maxsize=50_000)(self._candidates)
+        # without context the answer depends on the text alone, and a corpus names the same
+        # places over and over (Resolution is frozen, so sharing one is safe)
+        self._resolve_free = lru_cache(maxsize=50_000)(lambda text, fuzzy: self._resolve(text, None, fuzzy))
 
     def __len__(self) -> int:
         return len(self.places)
@@ -420,10 +423,14 @@ class Gazetteer:
         with the same keys, or an iterable of place_ids mentioned elsewhere in the article."""
         if not text or not text.strip():
             return None
+        if context is None:
+            return self._resolve_free(text, fuzzy)
+        return self._resolve(text, PlaceContext.coerce(context), fuzzy)
+
+    def _resolve(self, text: str, ctx: PlaceContext | None, fuzzy: bool) -> Resolution | None:
         matches, hint = self._resolve_cached(text.strip(), fuzzy)
         if not matches:
             return None
-        ctx = PlaceContext.coerce(context)
         place, decision, cands = self._choose(matches, hint, ctx, text)
         res, score = matches[place.place_id]
         return Resolution(place.place_id, res, score, decision, cands)
