@@ -136,3 +136,18 @@ def test_victim_sides_follow_the_text(nlp):
 def test_distance_side_is_the_force_it_is_said_of(nlp):
     f = figs(nlp, "Rebel fighters are some 5 km from Homs.")[0]
     assert (f.metric, f.value_best, f.side) == ("distance_km", 5, "opposition")
+
+
+def test_sentences_skipped_by_the_prefilter_have_no_figure():
+    import re
+
+    from pipeline.nlp.figures import _MAY_COUNT, _NUMWORD, _VAGUE, FIGURE_RE
+
+    words = re.findall(r"[a-z]+", _NUMWORD) + [re.sub(r"\\s\+", " ", v) for v in _VAGUE[3:-1].split("|")]
+    phrases = [f"they said {w} people" for w in words] + [
+        "killed 1,200", "an estimated 3.5 million", "between five and 10", "Twenty-One Fighters",
+        "A Hundred Men", "a couple of villages", "Dozens Fled", "at least 7"]
+    for text in phrases:
+        assert FIGURE_RE.search(text), text
+        assert _MAY_COUNT.search(text), text
+    assert not _MAY_COUNT.search("Rebels entered the city on Thursday after the army withdrew.")

@@ -188,7 +188,7 @@ def find_source(trigger: Token) -> tuple[Span | None, Token | None, str]:
     sent = trigger.sent
     doc = trigger.doc
     # "according to X" anywhere in the sentence covers every statement in it
-    for t in sent:
+    for t in sent if "according" in sent.text.lower() else ():
         if t.lower_ == "according" and t.i + 1 < sent.end and doc[t.i + 1].lower_ == "to":
             to = doc[t.i + 1]
             objs = [c for c in to.children if c.dep_ == "pobj"]

@@ -210,8 +210,10 @@ HEADLINE_BREAKS = {"as", "after", "amid", "while", "following", ":", ";", "–",
 
 def _is_headline(sent: Span) -> bool:
     """A title-case line without final punctuation."""
+    if sent.text.rstrip()[-1:] in ".!?\"”'":
+        return False
     words = [t for t in sent if t.is_alpha]
-    if len(words) < 3 or sent.text.rstrip()[-1:] in ".!?\"”'":
+    if len(words) < 3:
         return False
     caps = [t for t in words if t.text[0].isupper()]
     return len(caps) >= 0.6 * len(words)

@@ -92,6 +92,11 @@ COMBATANT = {"fighter", "troop", "soldier", "militant", "rebel", "member", "mili
 FORCE_VERBS = {"join", "deploy", "send", "mobilize", "mobilise", "dispatch", "mass", "gather",
                "reinforce", "arrive", "number", "include", "comprise", "field", "recruit"}
 HOLD_NUMBER_VAGUE = {"several", "a few", "a couple of", "a number of"}
+# Every FIGURE_RE match holds a digit or starts a word with one of these: sentences without
+# one (most of them) skip FIGURE_RE, whose alternations are tried at every word start.
+_MAY_COUNT = re.compile(r"\d|\b(?:" + "|".join(sorted(
+    set(re.findall(r"[a-z]{3,}", _NUMWORD)) | {"dozen", "score", "several", "few", "couple", "number"},
+    key=len, reverse=True)) + ")", re.I)
 # "06:15", "14:05 GMT", "6.30pm": live-blog timestamps and clock times are not amounts.
 CLOCK_RE = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}[.:]\d{2}\s*(?:am|pm|gmt|utc)\b|"
                       r"\b\d{1,2}\s*(?:am|pm|gmt|utc)\b", re.I)
@@ -119,6 +124,8 @@ class _FigureExtractor:
 
     def run(self) -> list[Figure]:
         for sent in self.doc.sents:
+            if not _MAY_COUNT.search(sent.text):
+                continue
             prev_qual: tuple[str, Token] | None = None
             clocks = [(c.start(), c.end()) for c in CLOCK_RE.finditer(sent.text)]
             for m in FIGURE_RE.finditer(sent.text):
