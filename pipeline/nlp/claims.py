@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
@@ -238,6 +239,26 @@ IRREGULAR_FORMS = {"retook": "retake", "retaken": "retake", "took": "take", "tak
 
 def lemma(tok: Token) -> str:
     return IRREGULAR_FORMS.get(tok.lower_, tok.lemma_.lower())
+
+
+_TRIGGER_WORDS = frozenset(VERB_EVENTS) | frozenset(NOUN_EVENTS) | DISTANCE_NOUNS | EXPEL_VERBS
+_may_trigger: dict[tuple[int, int], bool] = {}  # (LOWER id, LEMMA id) -> could a rule fire on it
+
+
+def _possible_triggers(doc: Doc) -> list[int]:
+    """Indices of the tokens a word rule could fire on (a superset: `run` still tests each):
+    most tokens cannot, and skipping them spares creating a Token object for each."""
+    strings, out = doc.vocab.strings, []
+    for i, key in enumerate(map(tuple, doc.to_array([LOWER, LEMMA]).tolist())):
+        hit = _may_trigger.get(key)
+        if hit is None:
+            lower, lem = strings[key[0]], strings[key[1]].lower()
+            lem = IRREGULAR_FORMS.get(lower, lem)
+            hit = _may_trigger[key] = (lem in _TRIGGER_WORDS or lower.rstrip("s") in NOUN_EVENTS
+                                       or lower in DISTANCE_NOUNS)
+        if hit:
+            out.append(i)
+    return out
 
 
 def _coordination_head(tok: Token) -> Token:
@@ -661,8 +682,14 @@ class _Extractor:
 
     # -- rules -------------------------------------------------------------------------------
     def run(self) -> list[Claim]:
+        triggers = _possible_triggers(self.doc)
+        k = 0
         for sent in self.sents:
-            for tok in sent:
+            while k < len(triggers) and triggers[k] < sent.start:
+                k += 1
+            while k < len(triggers) and triggers[k] < sent.end:
+                tok = self.doc[triggers[k]]
+                k += 1
                 lem = lemma(tok)
                 if tok.pos_ in ("VERB",) or (tok.pos_ == "AUX" and lem not in ("be", "have")):
                     if lem in EXPEL_VERBS and self.expel_rule(tok):

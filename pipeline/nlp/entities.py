@@ -528,19 +528,28 @@ class EntityResolver:
         if doc.has_annotation("SENT_START"):
             for e in places:
                 sent_of[(e.start, e.end)] = e.sent.start
+        # the unambiguous places of each sentence, in text order: an ambiguous name's neighbours
+        settled_in: dict[int | None, list[tuple[tuple[int, int], str]]] = {}
+        for o in places:
+            k = (o.start, o.end)
+            if first.get(k) and len(first[k].candidates) <= 1:
+                settled_in.setdefault(sent_of.get(k), []).append((k, first[k].place_id))
+        # the same name with the same neighbours resolves the same way (the article-wide context
+        # is fixed), and reporting repeats names: "Hama" ten times in one article
+        in_context: dict[tuple, object] = {}
         for e in ents:
             key = (e.start, e.end)
             if e.label_ == "PLACE":
                 r0 = first.get(key)
                 r = r0
                 if r0 is not None and len(r0.candidates) > 1:
-                    near = [first[(o.start, o.end)].place_id for o in places
-                            if (o.start, o.end) != key and first.get((o.start, o.end))
-                            and sent_of.get((o.start, o.end)) == sent_of.get(key)
-                            and len(first[(o.start, o.end)].candidates) <= 1]
-                    ctx = PlaceContext(place_ids=[i for i in article_ids], near_place_ids=near,
-                                       governorates=govs, dateline=dateline)
-                    r = g.resolve_place(rtext[key], ctx, fuzzy=self.fuzzy)
+                    near = [pid for k, pid in settled_in.get(sent_of.get(key), ()) if k != key]
+                    memo = (rtext[key], tuple(near))
+                    if memo not in in_context:
+                        ctx = PlaceContext(place_ids=list(article_ids), near_place_ids=near,
+                                           governorates=govs, dateline=dateline)
+                        in_context[memo] = g.resolve_place(rtext[key], ctx, fuzzy=self.fuzzy)
+                    r = in_context[memo]
                 if r is not None:
                     e._.entity_id, e._.resolution = r.place_id, r.resolution
                     e._.resolution_score, e._.resolution_decision = r.score, r.decision
