@@ -10,6 +10,7 @@ hanging the run.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing as mp
 import os
@@ -53,6 +54,17 @@ def worker_timeout_s() -> float:
     return float(raw) if raw.strip() else DEFAULT_WORKER_TIMEOUT_S
 
 
+def release_free_memory() -> None:
+    """Collect garbage and hand the heap's free pages back to the OS. glibc keeps freed memory
+    for reuse, so a process that once held many small objects (a step's row dicts) stays at its
+    peak size, and forked workers would start from it."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to hand back this way
+        pass
+
+
 def _map_chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
     return [fn(item) for item in chunk]
 
@@ -74,6 +86,7 @@ def imap_forked(
     `chunks_per_worker`, a worker is replaced by a fresh fork after that many chunks."""
     timeout = worker_timeout_s()
     chunks = [items[i : i + chunksize] for i in range(0, len(items), max(1, chunksize))]
+    release_free_memory()
     # The children's garbage collector would otherwise walk (and so copy, page by page) every
     # object inherited from the parent, the loaded model included.
     gc.freeze()

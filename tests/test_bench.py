@@ -75,6 +75,9 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     for key in keys[1:]:
         assert out[key] > 0, key
     assert out["pipeline_docs_parsed"] == SMOKE_ARTICLES
+    # (g) covers Frontline's runs, not the bare-spaCy floor, which is reported on its own
+    assert out["peak_rss_mb"] >= out["peak_rss_pipeline_mb"] > 0 and out["peak_pss_floor_mb"] > 0
+    assert out["peak_pss_mb"] <= out["peak_rss_mb"]
     assert out["incremental_docs_parsed"] == 1
     assert out["tokens"] > SMOKE_ARTICLES * 100
 

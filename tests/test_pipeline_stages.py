@@ -152,3 +152,22 @@ def test_every_nlp_module_is_part_of_the_rules_fingerprint():
 
     modules = {f"pipeline.nlp.{p.stem}" for p in Path(pipeline.nlp.__file__).parent.glob("*.py") if p.stem != "__init__"}
     assert modules - set(RULE_MODULES) == set()
+
+
+def test_free_heap_memory_goes_back_to_the_os_before_workers_fork():
+    import platform
+    import subprocess
+    import sys
+
+    import pytest
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's")
+    code = (
+        "import psutil; from pipeline.parallel import release_free_memory\n"
+        "rss = lambda: psutil.Process().memory_info().rss\n"
+        "rows = [('x' * (600 + i % 50)) + str(i) for i in range(300_000)]\n"
+        "del rows; before = rss(); release_free_memory(); print(before - rss())\n"
+    )
+    freed = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert freed > 100 * 2**20  # ~200 MB that glibc kept after the strings were freed
