@@ -492,7 +492,7 @@ def run_benchmark(
     workdir: Path,
     *,
     n_process: int | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     seed: int = 0,
     model_name: str | None = None,
     profile_dir: Path | None = None,
@@ -500,11 +500,13 @@ def run_benchmark(
     reports: str = "separate",
     log=print,
 ) -> dict:
+    from pipeline.nlp.pipeline import DEFAULT_BATCH_SIZE
     from pipeline.parallel import default_n_process
     from pipeline.resources import DEFAULT_MODEL, NlpModel, SeedsConfig, Warehouse
 
     model_name = model_name or os.environ.get("FRONTLINE_SPACY_MODEL", DEFAULT_MODEL)
     n_process = n_process or default_n_process()
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
     workdir = Path(workdir)
     seeds_dir, cache_dir, database = workdir / "seeds", workdir / "cache", workdir / "frontline.duckdb"
     for stale in (seeds_dir, cache_dir, workdir / "reports"):
@@ -675,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-process", type=int, default=None,
                         help="worker processes, floor and pipeline (default: the NlpModel default, "
                         "FRONTLINE_NLP_PROCESSES or the CPUs up to 2)")
-    parser.add_argument("--batch-size", type=int, default=64, help="nlp.pipe batch size (floor and pipeline)")
+    parser.add_argument("--batch-size", type=int, default=None, help="nlp.pipe batch size (floor and pipeline; default the project's)")
     parser.add_argument("--seed", type=int, default=0, help="corpus random seed")
     parser.add_argument("--model", default=None, help="spaCy model (default: FRONTLINE_SPACY_MODEL or the project default)")
     parser.add_argument("--skip-checks", action="store_true", help="materialise the assets without the asset checks")

