@@ -8,7 +8,7 @@ tests/test_entities.py holds the scans to the Matcher's matches on real text.
 
 Why not the Matcher: it steps every token through every pattern's state machine (13 patterns,
 one a regular expression on each token), 2.2 ms per article on the benchmark corpus, a sixth of
-all rule time; boolean masks over `Doc.to_array` give the same matches in a tenth of that.
+all rule time; boolean masks over `Doc.to_array` give the same matches in 0.45 ms.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import re
 
 import numpy as np
 from spacy.attrs import IS_ALPHA, LOWER, ORTH, POS
+from spacy.symbols import PROPN
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -89,7 +90,7 @@ class _Tokens:
         self.bits = np.fromiter((classes.get(h, 0) for h in arr[:, 0].tolist()), dtype=np.int64, count=self.n)
         self.orth = arr[:, 1]
         self.alpha = arr[:, 2].astype(bool)
-        self.propn = arr[:, 3] == scans.propn
+        self.propn = arr[:, 3] == PROPN
         self.hyphen = self.orth == scans.hyphen
 
     def mask(self, name: str) -> np.ndarray:
@@ -105,7 +106,6 @@ class TokenScans:
                 h = vocab.strings.add(w)
                 self.classes[h] = self.classes.get(h, 0) | _BIT[name]
         self.hyphen = vocab.strings.add("-")
-        self.propn = vocab.strings.add("PROPN")
         self._capital: dict[int, bool] = {}  # ORTH id -> starts with a capital (the vocab only grows)
 
     def _capitals(self, t: _Tokens) -> np.ndarray:
