@@ -50,6 +50,7 @@ RULE_MODULES = (
     "pipeline.nlp.spans",
     "pipeline.nlp.types",
     "pipeline.nlp.corpus",
+    "pipeline.tables",
     "pipeline.text.temporal",
     "pipeline.text.numbers",
     "pipeline.reference.gazetteer",

@@ -468,3 +468,22 @@ def test_denied_event_has_no_date(nlp):
 def test_certainty_of_hedged_and_party_sources(nlp, text, certainty):
     cs = claims(nlp, text)
     assert cs and all(c.certainty == certainty for c in cs)
+
+
+def test_skipping_tokens_no_rule_can_fire_on_changes_no_claim(nlp, monkeypatch):
+    """`run` walks only `_possible_triggers`; walking every token must give the same claims."""
+    from pathlib import Path
+
+    from pipeline.nlp import claims as claims_module
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parents[1] / "seeds").glob("*.txt"))]
+    texts += ["Regime troops retook Kafr Nabudah and drove the fighters out of Tell Malah; the advance "
+              "on Hama stalled 10 km away. Rebels overran two checkpoints as the army pulled back.",
+              "Turkish-backed factions seized Tal Rifaat, SANA said, after clashes; the capture "
+              "came days after the withdrawal from Manbij, within striking distance of the city."]
+    docs = [run(nlp, t) for t in texts]
+    rows = lambda: [[c.row() for c in extract_claims(d)] for d in docs]  # noqa: E731
+    filtered = rows()
+    assert sum(map(len, filtered)) > 20
+    monkeypatch.setattr(claims_module, "_possible_triggers", lambda doc: list(range(len(doc))))
+    assert rows() == filtered

@@ -682,6 +682,7 @@ class _Extractor:
 
     # -- rules -------------------------------------------------------------------------------
     def run(self) -> list[Claim]:
+        # every word test below must let through what `_possible_triggers` lets through
         triggers = _possible_triggers(self.doc)
         k = 0
         for sent in self.sents:

@@ -87,6 +87,8 @@ def find_duplicates(
     """
     ordered = sorted(items, key=lambda it: (it[2], it[0]))
     settled = _settled_prefix(ordered, known or {})
+    # `known` comes from these same rules: the clean key includes the dedup module's code
+    # (versioning.cleaning_version), so a changed rule clears it
     if settled == len(ordered):  # nothing new: no article needs the others' shingles
         return {aid: known[aid][1] for aid, _, _ in ordered if known[aid][1] not in (None, aid)}
     result: dict[str, str] = {}
