@@ -630,7 +630,7 @@ TARGETS = [
     ("(d) +1 article, whole job", "incremental_s", "s", "< 10 s"),
     ("(e) rules only (warm cache)", "rules_only_s", "s", ">= 10x faster than (b)"),
     ("(f) SQL marts alone", "sql_s", "s", "< 5 s"),
-    ("(g) peak RSS of (b)-(f), children incl.", "peak_rss_mb", "MB", "< 2048 MB at N=10,000"),
+    ("(g) peak RSS (b)-(f) incl. children", "peak_rss_mb", "MB", "< 2048 MB at N=10,000"),
     ("    peak PSS (shared pages once)", "peak_pss_mb", "MB", ""),
 ]
 
