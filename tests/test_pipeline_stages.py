@@ -21,6 +21,18 @@ def test_headline_is_its_own_sentence(nlp):
     assert len(sents) == 3
 
 
+def test_sentence_presets_start_at_the_first_token_of_each_clean_sentence(nlp):
+    # bounds that start on whitespace, on a token, and past the last token
+    text = "Rebels took Hama. Troops left   Homs on Friday. "
+    second = text.index("Troops") - 1  # on the space after "Hama."
+    doc = nlp.make_doc(text)
+    doc._.sentence_bounds = [(second, len(text) - 1), (0, second), (len(text), len(text))]
+    doc = nlp.get_pipe("frontline_sentences")(doc)
+    assert [t.is_sent_start for t in doc] == [t.i == 0 or t.text == "Troops" for t in doc]
+    parsed = nlp.get_pipe("parser")(nlp.get_pipe("tagger")(nlp.get_pipe("tok2vec")(doc)))
+    assert [s.text.strip() for s in parsed.sents] == ["Rebels took Hama.", "Troops left   Homs on Friday."]
+
+
 def test_cache_parses_once_and_identical_texts_once(nlp, tmp_path):
     cache = DocCache(tmp_path)
     out = list(parse_articles(nlp, [_article("a1"), _article("a2")], cache=cache))
