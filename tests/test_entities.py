@@ -314,3 +314,46 @@ def test_token_scans_find_what_the_matcher_patterns_they_replace_find(nlp):
         assert scans.names(doc) == expected  # the same matches, longest first
         found += len(expected)
     assert found > 50
+
+
+def _name_run_by_tokens(doc, i):
+    """The capitalised name run at token i, walked with Token objects (the resolver's former
+    code, kept as the specification of `TokenScans.name_runs`)."""
+    from pipeline.reference.normalise import ARTICLES
+
+    def cap(t):
+        return t.is_alpha and t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN", "ADJ", "VERB")
+    if not cap(doc[i]) or doc[i].is_sent_start:
+        return None
+    j = i + 1
+    while j < len(doc):
+        if cap(doc[j]):
+            j += 1
+        elif doc[j].lower_ in ARTICLES and j + 1 < len(doc):
+            k = j + 2 if doc[j + 1].text in ("-", "‐") else j + 1
+            if k < len(doc) and cap(doc[k]):
+                j = k + 1
+            else:
+                break
+        else:
+            break
+    return j
+
+
+def test_name_runs_are_the_runs_token_walking_finds(nlp, seed_docs):
+    from pipeline.nlp.token_scans import TokenScans
+
+    texts = [
+        "Families fled to Tell al-Karama, Umm Jalal and Deir ez‐Zor as Rebels Took Kafr Nabudah.",
+        "Émile Durand said fighters reached Ras al Ain. Hama fell; Ögür Köy and Jisr al - Shughur held.",
+        "Troops Entered Ma'arrat an-Nu'man at dawn, the Syrian Observatory for Human Rights said",
+    ]
+    scans = TokenScans(nlp.vocab)
+    found = 0
+    for doc in list(nlp.pipe(texts)) + list(seed_docs):
+        runs = scans.name_runs(doc)
+        expected = {i: _name_run_by_tokens(doc, i) for i in range(len(doc))}
+        assert runs == {i: j for i, j in expected.items() if j is not None}
+        assert list(runs) == sorted(runs)  # text order: the resolver relies on it
+        found += sum(j - i > 1 for i, j in runs.items())
+    assert found > 20

@@ -204,9 +204,10 @@ class EntityResolver:
         keep = filter_spans(sorted(spans, key=lambda sp: (sp.label_ != "PLACE", sp.start)))
         keep = sorted(keep, key=lambda sp: sp.start)
         keep = self._join_split_names(doc, keep)
+        runs = self.scans.name_runs(doc)
         for _ in range(3):  # a promoted name can carry the next one of its list
             before = len([sp for sp in keep if sp.label_ == "PLACE"])
-            keep = self._promote_unknown_places(doc, keep)
+            keep = self._promote_unknown_places(doc, keep, runs)
             if len([sp for sp in keep if sp.label_ == "PLACE"]) == before:
                 break
         keep = self._metonyms(doc, keep)
@@ -242,32 +243,13 @@ class EntityResolver:
             out.append(sp)
         return out
 
-    def _name_run(self, doc: Doc, i: int) -> tuple[int, int] | None:
-        """The capitalised name starting at token i ("Umm Jalal", "Tell al-Karama"), or None."""
-        def cap(t):
-            return t.is_alpha and t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN", "ADJ", "VERB")
-        if i >= len(doc) or not cap(doc[i]) or doc[i].is_sent_start:
-            return None
-        j = i + 1
-        while j < len(doc):
-            t = doc[j]
-            if cap(t):
-                j += 1
-            elif t.lower_ in ARTICLES and j + 1 < len(doc):
-                k = j + 2 if doc[j + 1].text in ("-", "‐") else j + 1
-                if k < len(doc) and cap(doc[k]):
-                    j = k + 1
-                else:
-                    break
-            else:
-                break
-        return i, j
-
-    def _promote_unknown_places(self, doc: Doc, spans: list[Span]) -> list[Span]:
+    def _promote_unknown_places(self, doc: Doc, spans: list[Span], runs: dict[int, int]) -> list[Span]:
         """Capitalised names the gazetteer lacks become PLACE (unresolved) where the syntax says
         place: in a list with known places ("Kfar Halab, Zarzour and Umm Jalal") or after a
         locative preposition or a motion verb's "to/from" ("fled to Umm Jalal"). NER's PERSON
-        and ORG guesses for such names yield; registry actors and people do not."""
+        and ORG guesses for such names yield; registry actors and people do not. `runs` are the
+        doc's capitalised name runs (`TokenScans.name_runs`); one starting on a free token is a
+        candidate, and the next one may start only after it ends."""
         reg = self.registry
         taken = {i: sp for sp in spans for i in range(sp.start, sp.end)}
         places = [sp for sp in spans if sp.label_ == "PLACE"]
@@ -275,15 +257,11 @@ class EntityResolver:
         for sp in spans:
             if sp.label_ in ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP") and sp.label_ != "PLACE":
                 cands.append((sp.start, sp.end))
-        i = 0
-        while i < len(doc):
-            if i not in taken:
-                run = self._name_run(doc, i)
-                if run:
-                    cands.append(run)
-                    i = run[1]
-                    continue
-            i += 1
+        free_from = 0
+        for start, end in runs.items():  # in text order
+            if start >= free_from and start not in taken:
+                cands.append((start, end))
+                free_from = end
 
         def listed_with_place(s: int, e: int) -> bool:
             for p in places:

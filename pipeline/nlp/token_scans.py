@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from spacy.attrs import IS_ALPHA, LOWER, ORTH, POS
-from spacy.symbols import PROPN
+from spacy.attrs import IS_ALPHA, LOWER, ORTH, POS, SENT_START
+from spacy.symbols import ADJ, NOUN, PROPN, VERB
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -107,6 +107,8 @@ class TokenScans:
                 self.classes[h] = self.classes.get(h, 0) | _BIT[name]
         self.hyphen = vocab.strings.add("-")
         self._capital: dict[int, bool] = {}  # ORTH id -> starts with a capital (the vocab only grows)
+        self._upper: dict[int, bool] = {}  # ORTH id -> its first character is upper case
+        self.name_dashes = {vocab.strings.add(d) for d in ("-", "‐")}
 
     def _capitals(self, t: _Tokens) -> np.ndarray:
         known, strings = self._capital, self.vocab.strings
@@ -209,3 +211,40 @@ class TokenScans:
             if at(hyphen, k) and at(alpha, k + 1, False) and at(cap, k + 2):
                 out.add((i, k + 3))
         return sorted(out, key=lambda se: (se[0] - se[1], se[0]))
+
+    def name_runs(self, doc: Doc) -> dict[int, int]:
+        """start -> end of the capitalised name run ("Umm Jalal", "Tell al-Karama") at every
+        token that can begin one: a capitalised word (PROPN, NOUN, ADJ or VERB) that does not
+        begin a sentence, followed by more such words, an Arabic article (with or without its
+        hyphen) allowed between two of them. Runs may overlap; the resolver decides which to
+        take."""
+        arr = doc.to_array([ORTH, LOWER, IS_ALPHA, POS, SENT_START])
+        n = len(doc)
+        upper, strings = self._upper, self.vocab.strings
+        orth = arr[:, 0].tolist()
+        for h in orth:
+            if h not in upper:
+                upper[h] = strings[h][:1].isupper()
+        word_pos = np.isin(arr[:, 3], (PROPN, NOUN, ADJ, VERB))
+        cap = (np.fromiter((upper[h] for h in orth), dtype=bool, count=n) & (arr[:, 2] != 0) & word_pos).tolist()
+        article = [(self.classes.get(h, 0) & _BIT["article"]) != 0 for h in arr[:, 1].tolist()]
+        dash = [h in self.name_dashes for h in orth]
+        sent_start = (arr[:, 4] == 1).tolist()
+        runs: dict[int, int] = {}
+        for i in np.flatnonzero(cap).tolist():
+            if sent_start[i]:
+                continue
+            j = i + 1
+            while j < n:
+                if cap[j]:
+                    j += 1
+                elif article[j] and j + 1 < n:
+                    k = j + 2 if dash[j + 1] else j + 1
+                    if k < n and cap[k]:
+                        j = k + 1
+                    else:
+                        break
+                else:
+                    break
+            runs[i] = j
+        return runs
