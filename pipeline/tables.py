@@ -65,6 +65,8 @@ TABLES: dict[str, list[Column]] = {
         _c("content_sha256", S, "Content hash of the raw record."),
         _c("boilerplate", S, "JSON list of removed boilerplate segments with the rule that removed each."),
         _c("clean_key", S, "Fingerprint of content, metadata and cleaning code; unchanged means not re-cleaned."),
+        _c("minhash", pl.Binary, "MinHash signature of the text's word 5-shingles (128 x uint32), kept so that a "
+           "new article is checked for near-duplicates without re-reading every original."),
     ],
     "clean.sentences": [
         _c("article_id", S, "Article id."),

@@ -114,3 +114,40 @@ def test_signatures_estimate_jaccard_without_bias():
     # 128 permutations: sd <= 0.045; a biased family was off by 0.25 here
     assert max(abs(e) for e in errors) < 0.15, errors
     assert abs(sum(errors) / len(errors)) < 0.06, errors
+
+
+def test_stored_signatures_spare_rereading_originals_a_new_article_cannot_match(monkeypatch):
+    import pipeline.text.dedup as dedup
+
+    rnd = random.Random(11)
+    vocab = [f"w{i}" for i in range(3000)]
+    items = [(f"a{i}", " ".join(rnd.choice(vocab) for _ in range(200)), i) for i in range(60)]
+    copy = items[7][1].split()
+    copy[100] = "edited"
+    items.append(("dup", " ".join(copy), 100))
+    signatures: dict[str, bytes] = {}
+    full = find_duplicates(items, None, signatures)
+    assert full == {"dup": "a7"}
+    assert set(signatures) == {it[0] for it in items} and all(len(s) == 512 for s in signatures.values())
+    known = {aid: (text, full.get(aid), signatures[aid]) for aid, text, _ in items}
+
+    read: list[str] = []
+    original = dedup.normalise_for_dedup
+    monkeypatch.setattr(dedup, "normalise_for_dedup", lambda text: read.append(text) or original(text))
+    late_copy = items[30][1] + " with a line added"
+    unrelated = " ".join(rnd.choice(vocab) for _ in range(200))
+    new = [*items, ("late", late_copy, 200), ("fresh", unrelated, 201)]
+    assert find_duplicates(new, known) == {"dup": "a7", "late": "a30"}
+    # the two new texts, and only the originals that share an LSH bucket with them
+    assert late_copy in read and unrelated in read and items[30][1] in read
+    assert len(read) < 10
+    # verdicts as a full run gives them, with or without stored signatures
+    monkeypatch.setattr(dedup, "normalise_for_dedup", original)
+    assert find_duplicates(new) == find_duplicates(new, {k: v[:2] for k, v in known.items()}) == {
+        "dup": "a7", "late": "a30"}
+
+
+def test_an_exact_copy_of_a_near_duplicate_points_to_the_original():
+    edited = BASE.replace("thousands fled", "many thousands fled") + " Translated by Another Outlet."
+    items = [("orig", BASE, 1), ("near", edited, 2), ("copy_of_near", edited.upper(), 3)]
+    assert find_duplicates(items) == {"near": "orig", "copy_of_near": "orig"}

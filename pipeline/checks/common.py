@@ -174,6 +174,7 @@ _POLARS_TO_DUCKDB = {
     pl.Float64: "DOUBLE",
     pl.Date: "DATE",
     pl.Boolean: "BOOLEAN",
+    pl.Binary: "BLOB",
 }
 
 

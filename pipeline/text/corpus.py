@@ -15,6 +15,7 @@ from functools import partial
 from pipeline.parallel import can_fork, imap_forked
 from pipeline.text.cleaning import clean_article, repeated_lines
 from pipeline.text.dedup import find_duplicates
+from pipeline.text.language import identifier
 from pipeline.text.reading import RawRecord, Rejection
 from pipeline.versioning import cleaning_version, digest
 
@@ -85,6 +86,7 @@ def _clean_many(jobs: list[tuple[str, dict]], repeated: set[str], n_process: int
     """clean_article over (raw_text, meta) pairs, in forked processes when there are many."""
     clean = partial(_clean_job, repeated=repeated)
     if n_process > 1 and len(jobs) >= _MIN_ARTICLES_PER_WORKER * 2 and can_fork():
+        identifier()  # loaded once here, inherited by the workers and kept for a later run
         return list(imap_forked(clean, jobs, n_process, chunksize=max(1, len(jobs) // (8 * n_process))))
     return [clean(job) for job in jobs]
 
@@ -173,11 +175,16 @@ def clean_rows(
     # Verdicts of the previous run, for the articles kept as they were (same clean key: same text,
     # same cleaning and duplicate rules); a re-cleaned article ends the reusable prefix.
     known = {
-        a: (stored[0].get("body_text"), stored[0].get("duplicate_of"))
+        a: (stored[0].get("body_text"), stored[0].get("duplicate_of"), stored[0].get("minhash"))
         for a, stored in previous.items()
         if a not in cleaned_by_id
     }
-    dupes = find_duplicates([(a["article_id"], a["body_text"], order[a["article_id"]]) for a in articles], known)
+    signatures: dict[str, bytes] = {}
+    dupes = find_duplicates(
+        [(a["article_id"], a["body_text"], order[a["article_id"]]) for a in articles], known, signatures
+    )
     for a in articles:
         a["duplicate_of"] = dupes.get(a["article_id"])
+        if a["article_id"] in signatures:
+            a["minhash"] = signatures[a["article_id"]]
     return articles, sentences

@@ -3,7 +3,9 @@
 Near-duplicates are found with MinHash signatures over word 5-shingles and LSH banding, so only
 articles that share a band are compared (no all-pairs loop); candidate pairs are then confirmed on
 the exact shingle sets: Jaccard >= `NEAR_DUP_JACCARD`, or the shorter text nearly contained in the
-longer one (a copy that dropped or added a paragraph or a footer).
+longer one (a copy that dropped or added a paragraph or a footer). Signatures are stored with the
+clean articles (`clean.articles.minhash`): an incremental run indexes the originals from them and
+reads an original's text only when a new article shares an LSH bucket with it.
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ def _shingles(tokens: list[str]) -> set[int]:
 
 
 def _signature(shingles: set[int]) -> np.ndarray:
+    """128 minimum hashes (uint32: the multiply-shift hash keeps the high 32 bits)."""
     x = np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
     with np.errstate(over="ignore"):  # wrapping mod 2^64 is the hash
         hashed = (np.outer(_A, x) + _B[:, None]) >> _SHIFT
-    return hashed.min(axis=1)
+    return hashed.min(axis=1).astype(np.uint32)
 
 
 def similarity(a: set[int], b: set[int]) -> tuple[float, float]:
@@ -60,13 +63,13 @@ def similarity(a: set[int], b: set[int]) -> tuple[float, float]:
     return inter / (len(a) + len(b) - inter), inter / min(len(a), len(b))
 
 
-def _settled_prefix(ordered: list[tuple[str, str, Hashable]], known: dict[str, tuple[str, str | None]]) -> int:
+def _settled_prefix(ordered: list[tuple[str, str, Hashable]], known: dict[str, tuple]) -> int:
     """How many leading articles keep the verdict of the previous run (`known`: article_id ->
-    (body_text, duplicate_of)). An article's verdict depends only on the articles before it, so
-    while they are the previous run's, unchanged, it stands; any previous article changed or gone
-    could have been someone's original, and then nothing is reused."""
+    (body_text, duplicate_of[, minhash])). An article's verdict depends only on the articles
+    before it, so while they are the previous run's, unchanged, it stands; any previous article
+    changed or gone could have been someone's original, and then nothing is reused."""
     current = {article_id: text for article_id, text, _ in ordered}
-    if any(current.get(article_id) != text for article_id, (text, _) in known.items()):
+    if any(current.get(article_id) != stored[0] for article_id, stored in known.items()):
         return 0
     n = 0
     while n < len(ordered) and ordered[n][0] in known:
@@ -75,52 +78,89 @@ def _settled_prefix(ordered: list[tuple[str, str, Hashable]], known: dict[str, t
 
 
 def find_duplicates(
-    items: Sequence[tuple[str, str, Hashable]], known: dict[str, tuple[str, str | None]] | None = None
+    items: Sequence[tuple[str, str, Hashable]],
+    known: dict[str, tuple] | None = None,
+    signatures: dict[str, bytes] | None = None,
 ) -> dict[str, str]:
     """Map article_id -> article_id of the first copy (by order_key) for every duplicate.
 
     `items` are (article_id, body_text, order_key). Articles that are not duplicates are absent
     from the result. `duplicate_of` always points to an article that is itself not a duplicate.
-    `known` is the previous run's verdicts: for the articles that come first and are unchanged
-    (new ones are ingested later, so usually all the old ones) only their shingles are indexed and
-    no pair is compared again, which made a one-article update compare thousands of pairs.
+
+    `known` is the previous run's verdicts, article_id -> (body_text, duplicate_of[, minhash]).
+    For the articles that come first and are unchanged (new ones are ingested later, so usually
+    all the old ones) no pair is compared again, and an original with its stored MinHash
+    signature is indexed from it: its text is read only if a new article lands in one of its
+    LSH buckets. A one-article update thus neither compares thousands of pairs nor re-shingles
+    every original. `signatures`, when given, receives the signature (bytes) of every article
+    whose signature this call computed, for the caller to store.
     """
     ordered = sorted(items, key=lambda it: (it[2], it[0]))
-    settled = _settled_prefix(ordered, known or {})
+    known = known or {}
+    settled = _settled_prefix(ordered, known)
     # `known` comes from these same rules: the clean key includes the dedup module's code
     # (versioning.cleaning_version), so a changed rule clears it
     if settled == len(ordered):  # nothing new: no article needs the others' shingles
         return {aid: known[aid][1] for aid, _, _ in ordered if known[aid][1] not in (None, aid)}
     result: dict[str, str] = {}
-    canonical_by_exact: dict[str, str] = {}
+    text_of = {article_id: text for article_id, text, _ in ordered}
     shingles: dict[str, set[int]] = {}
+    minhash: dict[str, bytes] = {}
+    exact_keys: dict[str, str] = {}
     buckets: dict[tuple[int, bytes], list[str]] = defaultdict(list)
     rows = NUM_PERM // BANDS
     position = {it[0]: i for i, it in enumerate(ordered)}
+
+    def shingles_of(article_id: str) -> set[int]:
+        if article_id not in shingles:
+            shingles[article_id] = _shingles(normalise_for_dedup(text_of[article_id] or ""))
+        return shingles[article_id]
+
+    def exact_key(article_id: str) -> str:
+        if article_id not in exact_keys:
+            tokens = normalise_for_dedup(text_of[article_id] or "")
+            exact_keys[article_id] = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+        return exact_keys[article_id]
+
+    def index(article_id: str, sig: bytes) -> None:
+        minhash[article_id] = sig
+        for b in range(BANDS):
+            buckets[(b, sig[b * rows * 4 : (b + 1) * rows * 4])].append(article_id)
+
     for i, (article_id, text, _) in enumerate(ordered):
-        if i < settled and known[article_id][1] not in (None, article_id):
-            result[article_id] = known[article_id][1]
-            continue
+        if i < settled:
+            _, duplicate_of, *stored = known[article_id]
+            if duplicate_of not in (None, article_id):
+                result[article_id] = duplicate_of
+                continue
+            if stored and stored[0]:
+                index(article_id, bytes(stored[0]))
+                continue
         tokens = normalise_for_dedup(text or "")
         if not tokens:
             continue
-        exact_key = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
-        if exact_key in canonical_by_exact:
-            result[article_id] = canonical_by_exact[exact_key]
-            continue
-        canonical_by_exact[exact_key] = article_id
         sh = _shingles(tokens)
-        sig = _signature(sh)
-        band_keys = [(b, sig[b * rows : (b + 1) * rows].tobytes()) for b in range(BANDS)]
-        best: str | None = None
-        seen: set[str] = set()
-        for key in band_keys if i >= settled else ():
-            for other in buckets.get(key, ()):
-                if other in seen:
-                    continue
-                seen.add(other)
-                jac, cont = similarity(sh, shingles[other])
-                small = min(len(sh), len(shingles[other]))
+        sig = _signature(sh).tobytes()
+        if signatures is not None:
+            signatures[article_id] = sig
+        if i < settled:  # an original from before signatures were stored
+            shingles[article_id] = sh
+            index(article_id, sig)
+            continue
+        candidates = list(dict.fromkeys(
+            other for b in range(BANDS) for other in buckets.get((b, sig[b * rows * 4 : (b + 1) * rows * 4]), ())
+        ))
+        best = None
+        # an exact copy (the same words) has the same signature, so it is among the candidates
+        same_signature = [other for other in candidates if minhash[other] == sig]
+        if same_signature:
+            exact_keys[article_id] = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
+            best = next((o for o in same_signature if exact_key(o) == exact_keys[article_id]), None)
+        if best is None:
+            for other in candidates:
+                other_sh = shingles_of(other)
+                jac, cont = similarity(sh, other_sh)
+                small = min(len(sh), len(other_sh))
                 if jac >= NEAR_DUP_JACCARD or (
                     small >= MIN_SHINGLES_FOR_CONTAINMENT and cont >= NEAR_DUP_CONTAINMENT
                 ):
@@ -130,6 +170,5 @@ def find_duplicates(
             result[article_id] = best
             continue
         shingles[article_id] = sh
-        for key in band_keys:
-            buckets[key].append(article_id)
+        index(article_id, sig)
     return result

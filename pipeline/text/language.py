@@ -24,7 +24,8 @@ class LanguageGuess:
 
 
 @lru_cache(maxsize=1)
-def _identifier():
+def identifier():
+    """The py3langid classifier, loaded once per process (0.8 s: it unpacks its model file)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -47,5 +48,5 @@ def detect_language(text: str) -> LanguageGuess:
         return LanguageGuess("und", 0.0, 0.0)
     if letters < _MIN_LETTERS_FOR_MODEL and ratio > 0.9:
         return LanguageGuess("en", 0.5, ratio)
-    lang, prob = _identifier().classify(sample)
+    lang, prob = identifier().classify(sample)
     return LanguageGuess(str(lang), float(prob), ratio)
