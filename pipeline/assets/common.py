@@ -10,7 +10,8 @@ from pipeline.tables import TABLES
 # because DuckDB admits one writer process at a time.
 POOL = "duckdb"
 OWNERS = ["team:frontline"]
-_DTYPE_NAMES = {pl.Utf8: "string", pl.Int64: "int", pl.Float64: "float", pl.Date: "date", pl.Boolean: "bool"}
+_DTYPE_NAMES = {pl.Utf8: "string", pl.Int64: "int", pl.Float64: "float", pl.Date: "date", pl.Boolean: "bool",
+                pl.Binary: "bytes"}
 
 
 def column_schema(table: str) -> dg.TableSchema:

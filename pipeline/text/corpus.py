@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import partial
 
 from pipeline.parallel import can_fork, imap_forked
@@ -95,15 +95,17 @@ def _clean_many(jobs: list[tuple[str, dict]], repeated: set[str], n_process: int
 _MIN_ARTICLES_PER_WORKER = 100
 
 
-def clean_rows(
-    raw: list[dict], previous: dict[str, tuple[dict, list[dict]]] | None = None, *, n_process: int = 1
-) -> tuple[list[dict], list[dict]]:
-    """Rows for clean.articles and clean.sentences from active raw.articles rows.
+@dataclass(frozen=True)
+class CleanPlan:
+    """The active raw rows, the publishers' repeated lines and each article's clean_key: what
+    its cleaning depends on (content, metadata, cleaning code, the repeated lines it contains)."""
 
-    `previous` maps article_id to its stored (article row, sentence rows); an article whose
-    `clean_key` (content, metadata, cleaning code, the publisher's repeated lines) is unchanged
-    keeps them instead of being cleaned again. With `n_process` > 1 many articles to clean are
-    shared among forked worker processes."""
+    active: list[dict]
+    repeated: set[str]
+    keys: dict[str, str]
+
+
+def plan_cleaning(raw: list[dict]) -> CleanPlan:
     active = [r for r in raw if r.get("status", "active") == "active"]
     by_publisher: dict[str, list[str]] = defaultdict(list)
     for r in active:
@@ -111,8 +113,6 @@ def clean_rows(
             by_publisher[r["meta_publisher"]].append(r["raw_text"])
     repeated = repeated_lines(by_publisher)
     version = cleaning_version()
-    previous = previous or {}
-
     keys = {
         r["article_id"]: digest(
             r["content_sha256"], r.get("meta_published_date"), r.get("meta_publisher"), r.get("meta_title"),
@@ -122,6 +122,25 @@ def clean_rows(
         )
         for r in active
     }
+    return CleanPlan(active, repeated, keys)
+
+
+def clean_rows(
+    raw: list[dict],
+    previous: dict[str, tuple[dict, list[dict]]] | None = None,
+    *,
+    n_process: int = 1,
+    plan: CleanPlan | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """Rows for clean.articles and clean.sentences from active raw.articles rows.
+
+    `previous` maps article_id to its stored (article row, sentence rows); an article whose
+    clean_key (`plan_cleaning`, computed here unless given) is unchanged keeps them instead of
+    being cleaned again. With `n_process` > 1 many articles to clean are shared among forked
+    worker processes."""
+    plan = plan or plan_cleaning(raw)
+    active, repeated, keys = plan.active, plan.repeated, plan.keys
+    previous = previous or {}
     stored_keys = {a: stored[0].get("clean_key") for a, stored in previous.items()}
     stale = [r for r in active if stored_keys.get(r["article_id"]) != keys[r["article_id"]]]
     cleaned_by_id = dict(zip(
