@@ -183,3 +183,17 @@ def test_free_heap_memory_goes_back_to_the_os_before_workers_fork():
     )
     freed = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert freed > 100 * 2**20  # ~200 MB that glibc kept after the strings were freed
+
+
+def test_doc_text_cuts_the_texts_span_text_gives(nlp):
+    from pipeline.nlp.spans import TEXT_KEY, DocText
+
+    text = "Rebels  took Hama.\n\nTroops\tleft Homs on Friday , SANA said.  \n"
+    [(_, doc)] = list(parse_articles(nlp, [ArticleText("a1", text, [(0, 17), (19, len(text))])]))
+    # the run hands the stage-B rules the article text; spaCy's tokenizer is lossless
+    assert doc.user_data[TEXT_KEY] == text == doc.text
+    texts = DocText(doc)
+    for span in [*doc.sents, *doc.ents, doc[2:7], doc[0:0]]:
+        assert texts.of(span) == span.text
+    bare = nlp.make_doc(text)  # a doc no run has seen: the text is built from its tokens
+    assert DocText(bare).text == text

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
+from pipeline.nlp.spans import DocText, EntityIndex
+
 REPORT_VERBS = {
     "say", "report", "tell", "confirm", "announce", "claim", "state", "add", "declare", "indicate",
     "note", "suggest", "assert", "insist", "acknowledge", "admit", "write", "post", "publish",
@@ -144,19 +146,20 @@ def _span_text(tok: Token) -> str:
     return text
 
 
-def source_side(span: Span) -> str | None:
+def source_side(span: Span, ents: EntityIndex | None = None, texts: DocText | None = None) -> str | None:
     """The fighting side of a source phrase, or None for neutral sources (SOHR, SANA, AP)."""
     has_side = Span.has_extension("side")
-    for ent in span.doc.ents:
-        if ent.label_ != "ACTOR" or ent.start < span.start or ent.end > span.end:
+    for ent in (ents or EntityIndex(span.doc)).within(span):
+        if ent.label_ != "ACTOR":
             continue
         side = ent._.side if has_side else None
         if side in FIGHTING_SIDES:
             return side
         # a registry actor without a fighting side (a monitor, a news agency) is neutral
         return None
+    text = texts.of(span) if texts else span.text
     for pat, side in _PARTY_WORDS:
-        if pat.search(span.text):
+        if pat.search(text):
             return side
     return None
 
@@ -179,16 +182,20 @@ def _subject_of(verb: Token) -> Token | None:
     return None
 
 
-def find_source(trigger: Token) -> tuple[Span | None, Token | None, str]:
+def find_source(
+    trigger: Token, ents: EntityIndex | None = None, texts: DocText | None = None
+) -> tuple[Span | None, Token | None, str]:
     """(source span, reporting verb, kind) for the statement carried by `trigger`.
 
     kind is "according", "verb", "passive" (reported without an agent), "vague" (unnamed reports)
-    or "" when the reporter speaks in their own voice.
+    or "" when the reporter speaks in their own voice. `ents` and `texts`: the doc's indexes,
+    when the caller has them.
     """
     sent = trigger.sent
     doc = trigger.doc
+    sent_text = texts.of(sent) if texts else sent.text
     # "according to X" anywhere in the sentence covers every statement in it
-    for t in sent if "according" in sent.text.lower() else ():
+    for t in sent if "according" in sent_text.lower() else ():
         if t.lower_ == "according" and t.i + 1 < sent.end and doc[t.i + 1].lower_ == "to":
             to = doc[t.i + 1]
             objs = [c for c in to.children if c.dep_ == "pobj"]
@@ -207,14 +214,14 @@ def find_source(trigger: Token) -> tuple[Span | None, Token | None, str]:
             subj = _subject_of(a)
             if subj is not None and subj.left_edge.i <= trigger.i <= subj.right_edge.i:
                 return None, a, "passive"  # "25 fighters (were) reported killed": no source
-            return _verb_source(a)
+            return _verb_source(a, ents)
     # a parenthetical reporting verb ("…, the army said.") hanging off the trigger's clause
     head = _clause_head(trigger)
     for h in (head, sent.root):
         for c in h.children:
             if c.dep_ in ("parataxis", "ccomp", "advcl") and c.lemma_.lower() in REPORT_VERBS \
                     and c.i > trigger.i:
-                return _verb_source(c)
+                return _verb_source(c, ents)
     # reporting nouns: "a statement by the army", "reports of …", "claims that …"
     return None, None, ""
 
@@ -227,7 +234,7 @@ def _phrase_end(tok: Token) -> int:
     return end
 
 
-def _verb_source(verb: Token) -> tuple[Span | None, Token | None, str]:
+def _verb_source(verb: Token, ents: EntityIndex | None) -> tuple[Span | None, Token | None, str]:
     doc = verb.doc
     subj = _subject_of(verb)
     is_passive = any(c.dep_ == "auxpass" for c in verb.children) or verb.tag_ == "VBN" and \
@@ -241,18 +248,28 @@ def _verb_source(verb: Token) -> tuple[Span | None, Token | None, str]:
         return None, verb, ""
     span = doc[subj.left_edge.i : _phrase_end(subj)]
     if subj.lemma_.lower() in VAGUE_SOURCE_NOUNS and not any(
-        e.label_ in ("ACTOR", "ORG") for e in span.ents
+        e.label_ in ("ACTOR", "ORG") for e in (ents.within(span) if ents else span.ents)
     ):
         return span, verb, "vague"
     return span, verb, "verb"
 
 
-def assess(trigger: Token, *, event: str | None = None, side: str | None = None) -> Assessment:
+def assess(
+    trigger: Token,
+    *,
+    event: str | None = None,
+    side: str | None = None,
+    ents: EntityIndex | None = None,
+    texts: DocText | None = None,
+) -> Assessment:
     """Certainty and attribution of the statement whose trigger token is `trigger`.
 
     `event` and `side` (of the claim) decide between `claimed` and `attributed` for party
-    sources; figures pass neither and get `claimed` for any party source.
+    sources; figures pass neither and get `claimed` for any party source. `ents` and `texts`:
+    the doc's indexes (spans.py), which the extractors build once per doc.
     """
+    ents = ents or EntityIndex(trigger.doc)
+    texts = texts or DocText(trigger.doc)
     out = Assessment()
     chain, governors = _clause_chain(trigger)
     found: set[str] = set()
@@ -327,18 +344,18 @@ def assess(trigger: Token, *, event: str | None = None, side: str | None = None)
             and not any(c.dep_ == "nsubj" for c in trigger.head.children):
         found.add("attributed")
 
-    span, verb, kind = find_source(trigger)
+    span, verb, kind = find_source(trigger, ents, texts)
     if span is not None:
-        out.attribution_text = span.text
-        out.source_side = source_side(span)
+        out.attribution_text = texts.of(span)
+        out.source_side = source_side(span, ents, texts)
         if any(t.lemma_.lower() in UNVERIFIED_ADJ or t.lower_ in UNVERIFIED_ADJ for t in span):
             found.add("unverified")  # "unconfirmed reports said …"
-            out.cues.append(span.text)
+            out.cues.append(out.attribution_text)
         elif out.source_side is None and span.root.lemma_.lower() in PARTY_MEMBER_NOUNS and \
-                not any(e.label_ == "ACTOR" for e in span.ents):
+                not any(e.label_ == "ACTOR" for e in ents.within(span)):
             out.source_side = side if side in FIGHTING_SIDES else "unknown"
             found.add("claimed")
-    m = _UNVERIFIABLE.search(trigger.sent.text)
+    m = _UNVERIFIABLE.search(texts.of(trigger.sent))
     if m:
         found.add("unverified")
         out.cues.append(m.group(0))

