@@ -34,6 +34,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.nlp.spans import DocText
 from pipeline.nlp.token_scans import TokenScans
 from pipeline.reference.actors import (CAMP_ADJECTIVES, CAMP_WORDS, FORCE_NOUNS, ActorRegistry,
                                        is_acronym, load_actor_registry)
@@ -154,23 +155,24 @@ class EntityResolver:
     # -- pass 1: labels and spans ------------------------------------------------------------
     def _relabel(self, doc: Doc) -> list[Span]:
         g, reg = self.gazetteer, self.registry
+        text_of = DocText(doc).of
         spans: list[Span] = []
         for ent in doc.ents:
             label = ent.label_
             start, end = _trim(doc, ent.start, ent.end) if label != "ACTOR" else (ent.start, ent.end)
-            text = doc[start:end].text
+            text = text_of(doc[start:end])
             if label in ("PLACE",) + PLACE_LABELS:
                 # "Hama province", "Idlib countryside": keep the qualifier for resolution
                 if end < len(doc) and doc[end].lower_ in _QUALIFIER_AFTER:
                     end += 1
-                    text = doc[start:end].text
+                    text = text_of(doc[start:end])
                 if label != "PLACE":
                     if g.resolve_place(text, fuzzy=self.fuzzy) is None and reg.resolve_actor(text):
                         label = "ACTOR"
                     else:
                         label = "PLACE"
             elif label in ACTOR_CANDIDATE_LABELS:
-                if reg.resolve_actor(ent.text):
+                if reg.resolve_actor(text_of(ent)):
                     label, start, end = "ACTOR", ent.start, ent.end
                 elif (text[:1].isupper() or re.match(r"^(al|el|as|ash|ad|az|an|ar|at)-[A-Z]", text)) \
                         and label != "NORP":
@@ -181,7 +183,7 @@ class EntityResolver:
             spans.append(span)
         for s, e in self.scans.descriptions(doc):
             span = doc[s:e]
-            if self.registry.resolve_actor(span.text):
+            if self.registry.resolve_actor(text_of(span)):
                 spans.append(Span(doc, s, e, label="ACTOR"))
         cover = _coverage(spans)
         for s, e in self.scans.names(doc):
@@ -192,10 +194,11 @@ class EntityResolver:
                 continue  # would cut through another entity
             if doc[s].lower_ in ("the", "a", "an") or any(t.tag_ in ("JJ", "NNPS") for t in doc[s:e]):
                 continue  # "The Syrian", demonyms: not place names
-            r = g.resolve_place(doc[s:e].text, fuzzy=False)
+            name = text_of(doc[s:e])
+            r = g.resolve_place(name, fuzzy=False)
             if r is None:
                 continue
-            if reg.resolve_actor(doc[s:e].text):
+            if reg.resolve_actor(name):
                 continue
             spans = [sp for sp in spans if not (s <= sp.start and sp.end <= e)]
             spans.append(Span(doc, s, e, label="PLACE"))
@@ -296,8 +299,9 @@ class EntityResolver:
             return len(words) >= 1 and sum(t.text[:1].isupper() for t in words) / len(words) > 0.6
 
         new: list[Span] = []
+        text_of = DocText(doc).of
         for s, e in cands:
-            text = doc[s:e].text
+            text = text_of(doc[s:e])
             if reg.resolve_actor(text) or any(t.lower_ in _GENERIC_WORDS or t.like_num for t in doc[s:e]):
                 continue
             old = [sp for sp in spans if s <= sp.start < e or s < sp.end <= e]
@@ -347,7 +351,8 @@ class EntityResolver:
         the actor the registry's `metonyms` column names; a list of such names ("Russia, Turkey
         and Iran holding talks") acts together."""
         reg = self.registry
-        cand = [i for i, sp in enumerate(spans) if sp.label_ == "PLACE" and reg.is_metonym(sp.text)]
+        text_of = DocText(doc).of
+        cand = [i for i, sp in enumerate(spans) if sp.label_ == "PLACE" and reg.is_metonym(text_of(sp))]
         if not cand:
             return spans
         groups: list[list[int]] = []
@@ -366,7 +371,7 @@ class EntityResolver:
                 continue
             for i in grp:
                 sp = spans[i]
-                actor = reg.state_actor(sp.text)
+                actor = reg.state_actor(text_of(sp))
                 out[i] = Span(doc, sp.start, sp.end, label="ACTOR", span_id=actor.actor_id)
         return out
 
@@ -381,7 +386,7 @@ class EntityResolver:
         groups", "various factions"), and a proper name written as a common noun ("an
         Islamic state")."""
         doc = span.doc
-        if self.registry.case_mismatch(span.text):
+        if self.registry.case_mismatch(DocText(doc).of(span)):
             return False
         prev = doc[span.start - 1] if span.start > 0 else None
         if prev is not None and span[0].is_lower and prev.lower_ in CAMP_ADJECTIVES and \
@@ -414,10 +419,11 @@ class EntityResolver:
         """"Syrian state news agency SANA": a description directly followed by the name of the
         same actor is one mention."""
         reg = self.registry
+        text_of = DocText(doc).of
         out: list[Span] = []
         for sp in spans:
             if out and out[-1].label_ == "ACTOR" and sp.label_ == "ACTOR" and out[-1].end == sp.start:
-                a, b = reg.resolve_actor(out[-1].text), reg.resolve_actor(sp.text)
+                a, b = reg.resolve_actor(text_of(out[-1])), reg.resolve_actor(text_of(sp))
                 if a is not None and b is not None and a.actor_id == b.actor_id:
                     out[-1] = Span(doc, out[-1].start, sp.end, label="ACTOR",
                                    span_id=out[-1].id_ or sp.id_)
@@ -431,9 +437,10 @@ class EntityResolver:
         ("Homs' countryside"), a shared plural unit ("Hama and Idlib provinces") and an
         apposition ("Homs, one of Syria's largest provinces")."""
         out: dict[tuple[int, int], str] = {}
+        text_of = DocText(doc).of
         places = [e for e in ents if e.label_ == "PLACE"]
         for k, e in enumerate(places):
-            text = e.text
+            text = text_of(e)
             s, t = e.start, e.end
             if s > 0 and doc[s - 1].lower_ in _COMPASS:
                 text = doc[s - 1].lower_ + " " + text
@@ -515,8 +522,10 @@ class EntityResolver:
         # the same name with the same neighbours resolves the same way (the article-wide context
         # is fixed), and reporting repeats names: "Hama" ten times in one article
         in_context: dict[tuple, Resolution | None] = {}
+        text_of = DocText(doc).of
         for e in ents:
             key = (e.start, e.end)
+            x = e._  # one extension accessor per entity
             if e.label_ == "PLACE":
                 r0 = first.get(key)
                 r = r0
@@ -529,23 +538,25 @@ class EntityResolver:
                         in_context[memo] = g.resolve_place(rtext[key], ctx, fuzzy=self.fuzzy)
                     r = in_context[memo]
                 if r is not None:
-                    e._.entity_id, e._.resolution = r.place_id, r.resolution
-                    e._.resolution_score, e._.resolution_decision = r.score, r.decision
+                    x.entity_id, x.resolution = r.place_id, r.resolution
+                    x.resolution_score, x.resolution_decision = r.score, r.decision
                 else:
-                    e._.entity_id = unresolved_id(e.text)
-                    e._.resolution = "unresolved"
-                    e._.resolution_score = 0.0
-                    e._.resolution_decision = "not_in_gazetteer"
+                    x.entity_id = unresolved_id(text_of(e))
+                    x.resolution = "unresolved"
+                    x.resolution_score = 0.0
+                    x.resolution_decision = "not_in_gazetteer"
             elif e.label_ == "ACTOR":
-                a = reg.resolve_actor(e.text)
+                text = text_of(e)
+                a = reg.resolve_actor(text)
                 if a is None and e.id_:
                     a = reg.get(e.id_)
                 if a is not None:
-                    e._.entity_id, e._.side = a.actor_id, a.side
-                    e._.resolution = "exact" if e.text.lower() == a.name.lower() else "alias"
-                    e._.resolution_score = 1.0 if e._.resolution == "exact" else 0.95
+                    exact = text.lower() == a.name.lower()
+                    x.entity_id, x.side = a.actor_id, a.side
+                    x.resolution = "exact" if exact else "alias"
+                    x.resolution_score = 1.0 if exact else 0.95
                 else:
-                    e._.resolution = "unresolved"
+                    x.resolution = "unresolved"
         # people in the registry (Assad, al-Jolani) are PERSON mentions that keep their id and
         # camp; ACTOR is for forces, parties and sources (docs/accuracy.md)
         out = []

@@ -229,6 +229,9 @@ class Gazetteer:
         self._fuzzy_keys = [k for k in self._fuzzy if len(k) >= FUZZY_MIN_KEY_LEN]
         self._gov_keys = {normalise_name(p.governorate): p.governorate
                           for p in self.places if p.feature_type == "governorate"}
+        # per place, what context scoring reads of it (filled as places are scored)
+        self._scoring_facts: dict[str, tuple[str, bool, tuple[float, float] | None]] = {}
+        self._governorate_named: dict[str, str | None] = {}
         self._resolve_cached = lru_cache(maxsize=50_000)(self._candidates)
         # without context the answer depends on the text alone, and a corpus names the same
         # places over and over (Resolution is frozen, so sharing one is safe)
@@ -305,8 +308,9 @@ class Gazetteer:
     def _context_governorates(self, ctx: PlaceContext) -> Counter:
         c: Counter = Counter()
         for g in ctx.governorates:
-            core, _ = strip_qualifiers(g)
-            name = self._gov_keys.get(normalise_name(core))
+            if g not in self._governorate_named:
+                self._governorate_named[g] = self._gov_keys.get(normalise_name(strip_qualifiers(g)[0]))
+            name = self._governorate_named[g]
             if name:
                 c[name] += 1
         for pid in ctx.place_ids + ctx.near_place_ids:
@@ -361,6 +365,14 @@ class Gazetteer:
         return p.is_populated and self._gov_keys.get(
             normalise_name(p.name.split("(")[0])) == p.governorate
 
+    def _facts(self, p: Place) -> tuple[str, bool, tuple[float, float] | None]:
+        """(light key of its name, is a governorate seat, point) of a place, worked out once."""
+        facts = self._scoring_facts.get(p.place_id)
+        if facts is None:
+            facts = self._scoring_facts[p.place_id] = (
+                light_key(p.name.split("(")[0]), self._is_seat(p), self._point(p))
+        return facts
+
     def _choose(self, matches: dict, hint, ctx: PlaceContext | None, text: str):
         ids = sorted(matches)
         cands = [self.by_id[i] for i in ids]
@@ -389,13 +401,14 @@ class Gazetteer:
         lk = light_key(text)
         scored = []
         for p in cands:
+            name_key, is_seat, pt = self._facts(p)
             s = FEATURE_PRIOR.get(p.feature_type, 0.1) + 0.1 * matches[p.place_id][1]
             pop_bonus = 0.0
             if p.source.startswith("curated"):
                 s += 0.03  # hand-checked for this war's reporting
-            if light_key(p.name.split("(")[0]) == lk:
+            if name_key == lk:
                 s += 0.02
-            if self._is_seat(p):
+            if is_seat:
                 s += 0.05  # the bigger, better-known place of a shared name
             why = []
             if total_gov:
@@ -403,7 +416,6 @@ class Gazetteer:
                 if share:
                     s += 0.5 * share
                     why.append("same_governorate")
-            pt = self._point(p)
             if pt and pts:
                 prox = max(w * math.exp(-_haversine(pt[0], pt[1], a, b) / 30.0) for a, b, w in pts)
                 if prox > 0.05:
