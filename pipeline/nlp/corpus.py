@@ -223,7 +223,7 @@ def _analyse(
                     "sentence_id": sentence_of(ent.start_char),
                     "start_char": ent.start_char,
                     "end_char": ent.end_char,
-                    "text": ent.text,
+                    "text": None,  # quoted from the article by clamp
                     "label": ent.label_,
                     "entity_id": getattr(ext, "entity_id", None),
                     "resolution": getattr(ext, "resolution", None),
