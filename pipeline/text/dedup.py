@@ -157,15 +157,16 @@ def find_duplicates(
             exact_keys[article_id] = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
             best = next((o for o in same_signature if exact_key(o) == exact_keys[article_id]), None)
         if best is None:
-            for other in candidates:
+            # earliest first: the first match is the one a copy points to, the rest need no check
+            for other in sorted(candidates, key=position.__getitem__):
                 other_sh = shingles_of(other)
                 jac, cont = similarity(sh, other_sh)
                 small = min(len(sh), len(other_sh))
                 if jac >= NEAR_DUP_JACCARD or (
                     small >= MIN_SHINGLES_FOR_CONTAINMENT and cont >= NEAR_DUP_CONTAINMENT
                 ):
-                    if best is None or position[other] < position[best]:
-                        best = other
+                    best = other
+                    break
         if best is not None:
             result[article_id] = best
             continue
