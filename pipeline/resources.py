@@ -99,6 +99,7 @@ class Warehouse(dg.ConfigurableResource):
     )
     lock_retries: int = Field(default=8, description="Retries when another process holds the file.")
     lock_backoff_s: float = Field(default=0.25, description="First retry delay; doubles each retry (max 8 s).")
+    _session: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     @property
     def is_local_file(self) -> bool:
@@ -110,7 +111,29 @@ class Warehouse(dg.ConfigurableResource):
         return {"storage_compatibility_version": self.storage_compatibility_version}
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """One connection for every query, write and check inside the block (a step's series of
+        short queries): opening the file costs ~20 ms each time (catalog read, WAL replay). The
+        file stays locked for the block's length, so keep blocks to one step's quick queries."""
+        if self._session is not None:
+            yield
+            return
+        with self.connect() as con:
+            self._session = con
+            try:
+                yield
+            finally:
+                self._session = None
+
+    @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._session is not None:  # inside session(): a cursor of its connection
+            cursor = self._session.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
         if read_only and self.is_local_file and not Path(self.database).exists():
             # A read-only open of a missing file fails with an unhelpful message; make it specific.
             raise FileNotFoundError(f"No warehouse at {self.database}: materialise the raw assets first.")

@@ -84,3 +84,30 @@ def test_nlp_processes_default_to_the_cpus_up_to_two_and_reject_nonsense(monkeyp
     for bad in ("two", "0"):
         with pytest.raises(ValueError, match="FRONTLINE_NLP_PROCESSES"):
             default_n_process({"FRONTLINE_NLP_PROCESSES": bad})
+
+
+def test_a_session_opens_the_file_once_and_lets_go_of_it_after(tmp_path, monkeypatch):
+    import pipeline.resources as resources
+
+    db = tmp_path / "s.duckdb"
+    wh = Warehouse(database=str(db))
+    with wh.write() as con:
+        replace_table(con, "raw.t", pl.DataFrame({"a": [1, 2]}))
+    opened = []
+    real = resources.connect_with_retry
+    monkeypatch.setattr(resources, "connect_with_retry", lambda *a, **k: opened.append(a) or real(*a, **k))
+    with wh.session():
+        assert wh.table_exists("raw.t") and not wh.table_exists("raw.missing")
+        assert wh.query("select sum(a) as s from raw.t")["s"].to_list() == [3]
+        with pytest.raises(RuntimeError):
+            with wh.write() as con:
+                con.execute("insert into raw.t values (9)")
+                raise RuntimeError("dies mid-way")
+        with wh.write() as con:
+            con.execute("insert into raw.t values (3)")
+        assert wh.query("select a from raw.t order by a")["a"].to_list() == [1, 2, 3]
+    assert len(opened) == 1
+    # closed with the session: another process can take the file
+    out = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(db)!r}).close()"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr

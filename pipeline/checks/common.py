@@ -328,9 +328,10 @@ class LayerChecks:
         )
         def _layer_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> Iterator[dg.AssetCheckResult]:
             selected = context.selected_asset_check_keys
-            for spec, fn in checks:
-                if spec.key in selected:
-                    yield evaluate_check(spec, fn, warehouse, context)
+            with warehouse.session():  # one connection for the layer's checks, not one per query
+                for spec, fn in checks:
+                    if spec.key in selected:
+                        yield evaluate_check(spec, fn, warehouse, context)
 
         return _layer_checks
 
