@@ -146,10 +146,10 @@ def _span_text(tok: Token) -> str:
     return text
 
 
-def source_side(span: Span, ents: EntityIndex | None = None, texts: DocText | None = None) -> str | None:
+def source_side(span: Span, ents: EntityIndex, texts: DocText) -> str | None:
     """The fighting side of a source phrase, or None for neutral sources (SOHR, SANA, AP)."""
     has_side = Span.has_extension("side")
-    for ent in (ents or EntityIndex(span.doc)).within(span):
+    for ent in ents.within(span):
         if ent.label_ != "ACTOR":
             continue
         side = ent._.side if has_side else None
@@ -157,7 +157,7 @@ def source_side(span: Span, ents: EntityIndex | None = None, texts: DocText | No
             return side
         # a registry actor without a fighting side (a monitor, a news agency) is neutral
         return None
-    text = texts.of(span) if texts else span.text
+    text = texts.of(span)
     for pat, side in _PARTY_WORDS:
         if pat.search(text):
             return side
@@ -182,18 +182,15 @@ def _subject_of(verb: Token) -> Token | None:
     return None
 
 
-def find_source(
-    trigger: Token, ents: EntityIndex | None = None, texts: DocText | None = None
-) -> tuple[Span | None, Token | None, str]:
+def find_source(trigger: Token, ents: EntityIndex, texts: DocText) -> tuple[Span | None, Token | None, str]:
     """(source span, reporting verb, kind) for the statement carried by `trigger`.
 
     kind is "according", "verb", "passive" (reported without an agent), "vague" (unnamed reports)
-    or "" when the reporter speaks in their own voice. `ents` and `texts`: the doc's indexes,
-    when the caller has them.
+    or "" when the reporter speaks in their own voice. `ents` and `texts`: the doc's indexes.
     """
     sent = trigger.sent
     doc = trigger.doc
-    sent_text = texts.of(sent) if texts else sent.text
+    sent_text = texts.of(sent)
     # "according to X" anywhere in the sentence covers every statement in it
     for t in sent if "according" in sent_text.lower() else ():
         if t.lower_ == "according" and t.i + 1 < sent.end and doc[t.i + 1].lower_ == "to":
@@ -234,7 +231,7 @@ def _phrase_end(tok: Token) -> int:
     return end
 
 
-def _verb_source(verb: Token, ents: EntityIndex | None) -> tuple[Span | None, Token | None, str]:
+def _verb_source(verb: Token, ents: EntityIndex) -> tuple[Span | None, Token | None, str]:
     doc = verb.doc
     subj = _subject_of(verb)
     is_passive = any(c.dep_ == "auxpass" for c in verb.children) or verb.tag_ == "VBN" and \
@@ -248,7 +245,7 @@ def _verb_source(verb: Token, ents: EntityIndex | None) -> tuple[Span | None, To
         return None, verb, ""
     span = doc[subj.left_edge.i : _phrase_end(subj)]
     if subj.lemma_.lower() in VAGUE_SOURCE_NOUNS and not any(
-        e.label_ in ("ACTOR", "ORG") for e in (ents.within(span) if ents else span.ents)
+        e.label_ in ("ACTOR", "ORG") for e in ents.within(span)
     ):
         return span, verb, "vague"
     return span, verb, "verb"
@@ -266,7 +263,8 @@ def assess(
 
     `event` and `side` (of the claim) decide between `claimed` and `attributed` for party
     sources; figures pass neither and get `claimed` for any party source. `ents` and `texts`:
-    the doc's indexes (spans.py), which the extractors build once per doc.
+    the doc's indexes (spans.py), which the extractors build once per doc (built here if not
+    given).
     """
     ents = ents or EntityIndex(trigger.doc)
     texts = texts or DocText(trigger.doc)
