@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -35,7 +36,6 @@ import shutil
 import sys
 import tempfile
 import threading
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

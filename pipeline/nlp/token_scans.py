@@ -81,17 +81,19 @@ _BIT = {name: 1 << k for k, name in enumerate(_CLASSES)}
 
 
 class _Tokens:
-    """One doc's tokens as arrays: word-class bits of the lower-case form, ORTH ids, flags."""
+    """One doc's tokens as arrays: word-class bits of the lower-case form, ORTH ids, POS, flags."""
 
     def __init__(self, doc: Doc, scans: TokenScans):
-        arr = doc.to_array([LOWER, ORTH, IS_ALPHA, POS])
+        arr = doc.to_array([LOWER, ORTH, IS_ALPHA, POS, SENT_START])
         self.n = len(doc)
         classes = scans.classes
         self.bits = np.fromiter((classes.get(h, 0) for h in arr[:, 0].tolist()), dtype=np.int64, count=self.n)
         self.orth = arr[:, 1]
         self.alpha = arr[:, 2].astype(bool)
-        self.propn = arr[:, 3] == PROPN
+        self.pos = arr[:, 3]
+        self.propn = self.pos == PROPN
         self.hyphen = self.orth == scans.hyphen
+        self.sent_start = arr[:, 4] == 1
 
     def mask(self, name: str) -> np.ndarray:
         return (self.bits & _BIT[name]) != 0
@@ -108,7 +110,7 @@ class TokenScans:
         self.hyphen = vocab.strings.add("-")
         self._capital: dict[int, bool] = {}  # ORTH id -> starts with a capital (the vocab only grows)
         self._upper: dict[int, bool] = {}  # ORTH id -> its first character is upper case
-        self.name_dashes = {vocab.strings.add(d) for d in ("-", "‐")}
+        self.name_dashes = [vocab.strings.add(d) for d in ("-", "‐")]
 
     def _capitals(self, t: _Tokens) -> np.ndarray:
         known, strings = self._capital, self.vocab.strings
@@ -218,18 +220,18 @@ class TokenScans:
         begin a sentence, followed by more such words, an Arabic article (with or without its
         hyphen) allowed between two of them. Runs may overlap; the resolver decides which to
         take."""
-        arr = doc.to_array([ORTH, LOWER, IS_ALPHA, POS, SENT_START])
-        n = len(doc)
+        t = _Tokens(doc, self)
+        n = t.n
         upper, strings = self._upper, self.vocab.strings
-        orth = arr[:, 0].tolist()
+        orth = t.orth.tolist()
         for h in orth:
             if h not in upper:
                 upper[h] = strings[h][:1].isupper()
-        word_pos = np.isin(arr[:, 3], (PROPN, NOUN, ADJ, VERB))
-        cap = (np.fromiter((upper[h] for h in orth), dtype=bool, count=n) & (arr[:, 2] != 0) & word_pos).tolist()
-        article = [(self.classes.get(h, 0) & _BIT["article"]) != 0 for h in arr[:, 1].tolist()]
-        dash = [h in self.name_dashes for h in orth]
-        sent_start = (arr[:, 4] == 1).tolist()
+        first_upper = np.fromiter((upper[h] for h in orth), dtype=bool, count=n)
+        cap = (first_upper & t.alpha & np.isin(t.pos, (PROPN, NOUN, ADJ, VERB))).tolist()
+        article = t.mask("article").tolist()
+        dash = np.isin(t.orth, self.name_dashes).tolist()
+        sent_start = t.sent_start.tolist()
         runs: dict[int, int] = {}
         for i in np.flatnonzero(cap).tolist():
             if sent_start[i]:
