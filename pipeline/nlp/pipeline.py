@@ -101,7 +101,9 @@ _FINGERPRINTS: weakref.WeakKeyDictionary[Language, tuple[tuple, str]] = weakref.
 
 def model_fingerprint(nlp: Language) -> str:
     """What the cached stage-A output depends on besides the text."""
-    rulers = [(n, c) for n, c in nlp.pipeline if n not in STAGE_B and hasattr(c, "patterns")]
+    # hasattr on the class: on an instance it would evaluate the `patterns` property, which
+    # rebuilds every pattern (~17 ms), and this runs once per worker chunk
+    rulers = [(n, c) for n, c in nlp.pipeline if n not in STAGE_B and hasattr(type(c), "patterns")]
     shape = (tuple(nlp.pipe_names), tuple(len(c) if hasattr(c, "__len__") else -1 for _, c in rulers))
     cached = _FINGERPRINTS.get(nlp)
     if cached and cached[0] == shape:
