@@ -60,11 +60,37 @@ RULE_MODULES = (
 )
 
 
+# What the entity resolver's output depends on besides the parsed doc: the resolver and every
+# module it imports (tests/test_pipeline_stages.py checks the import closure), and the reference
+# data. A subset of RULE_MODULES: a claim or figure rule edit keeps cached resolutions valid.
+RESOLUTION_MODULES = (
+    "pipeline.nlp.pipeline",
+    "pipeline.nlp.entities",
+    "pipeline.nlp.token_scans",
+    "pipeline.nlp.spans",
+    "pipeline.reference.gazetteer",
+    "pipeline.reference.actors",
+    "pipeline.reference.normalise",
+    "pipeline.reference.patterns",
+)
+
+
+def _reference_data() -> tuple[str, ...]:
+    data = Path(importlib.import_module("pipeline.reference").__file__).parent / "data"
+    return tuple(str(p) for p in sorted(data.glob("*.csv")))
+
+
 def rules_version() -> str:
     """Stage-B rules: entity resolution, claims, figures and the reference data they read, plus
     FRONTLINE_EXTRACTOR_VERSION, a label a user can change to force re-analysis of every article
     (e.g. after changing something the fingerprint cannot see, such as an installed library)."""
-    data = Path(importlib.import_module("pipeline.reference").__file__).parent / "data"
     return os.environ.get("FRONTLINE_EXTRACTOR_VERSION", "") + code_version(
-        *RULE_MODULES, data_files=tuple(str(p) for p in sorted(data.glob("*.csv")))
+        *RULE_MODULES, data_files=_reference_data()
+    )
+
+
+def resolution_version() -> str:
+    """The entity resolver's part of `rules_version` (FRONTLINE_EXTRACTOR_VERSION included)."""
+    return os.environ.get("FRONTLINE_EXTRACTOR_VERSION", "") + code_version(
+        *RESOLUTION_MODULES, data_files=_reference_data()
     )

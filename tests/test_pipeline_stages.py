@@ -85,6 +85,62 @@ def test_worker_processes_give_the_rows_of_one_process(nlp, tmp_path, monkeypatc
     assert (again.misses, again.hits) == (0, 9)
 
 
+def test_cached_entity_resolutions_replay_the_resolver_exactly(nlp, tmp_path, monkeypatch):
+    import dataclasses
+
+    from pipeline.nlp.corpus import analyse_documents
+    from pipeline.nlp.pipeline import resolution_key
+
+    articles = _varied(6)
+    fresh = analyse_documents(nlp, articles, batch_size=2)  # no cache: the resolver runs on every doc
+    first = DocCache(tmp_path)
+    analyse_documents(nlp, articles, cache=first, batch_size=2)
+    assert first.resolutions_reused == 0
+    # a claim or figure rule edit changes the rows' key, not the resolver's: resolutions replay
+    replay = DocCache(tmp_path)
+    rows = analyse_documents(nlp, articles, cache=replay, batch_size=2)
+    assert (replay.hits, replay.resolutions_reused) == (6, 6)
+    for kind in ("mentions", "claims", "figures"):
+        assert rows.frame(kind).equals(fresh.frame(kind)), kind
+    assert rows.mentions["entity_id"].drop_nulls().len() > 0 and rows.claims.height > 0
+
+    # metadata a resolver could read is part of the key; an unreadable file is resolved afresh
+    moved = [dataclasses.replace(articles[0], published=dt.date(2024, 12, 9)), *articles[1:]]
+    torn = resolution_key(DocCache.key(articles[1]), articles[1])
+    [path] = tmp_path.rglob(f"resolved/*/{torn}.json")
+    path.write_text("{not json")
+    again = DocCache(tmp_path)
+    assert analyse_documents(nlp, moved, cache=again, batch_size=2).mentions.equals(fresh.mentions)
+    assert again.resolutions_reused == 4
+    # a new extractor version (or a resolver or gazetteer edit) resolves every entity again
+    monkeypatch.setenv("FRONTLINE_EXTRACTOR_VERSION", "another")
+    every = DocCache(tmp_path)
+    analyse_documents(nlp, articles, cache=every, batch_size=2)
+    assert (every.hits, every.resolutions_reused) == (6, 0)
+
+
+def test_resolution_fingerprint_covers_every_module_the_resolver_imports():
+    # the resolver's output is reused while RESOLUTION_MODULES are unchanged: a module it imports
+    # that is missing there would let an edit to it replay stale resolutions
+    import ast
+    import importlib
+    from pathlib import Path
+
+    from pipeline.versioning import RESOLUTION_MODULES, RULE_MODULES
+
+    seen, todo = set(), ["pipeline.nlp.entities"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse(Path(importlib.import_module(name).__file__).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipeline."):
+                todo.append(node.module)
+    assert {m for m in seen if m.count(".") > 1} <= set(RESOLUTION_MODULES) <= set(RULE_MODULES)
+
+
 def _never_returns(_item):
     import time
 

@@ -102,7 +102,8 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
         replace_table(con, "nlp.article_state", state)
     context.log.info(
         f"{len(changed)} of {len(texts)} articles analysed ({rows.n_tokens} tokens) in {elapsed:.1f}s; "
-        f"doc cache {cache.hits} hits, {cache.misses} parsed; {len(unchanged)} reused unchanged"
+        f"doc cache {cache.hits} hits, {cache.misses} parsed; {cache.resolutions_reused} entity resolutions "
+        f"reused; {len(unchanged)} articles reused unchanged"
     )
     run_stats = {
         "articles_analysed": len(changed),
@@ -112,6 +113,7 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
         "seconds": round(elapsed, 2),
         "docs_parsed": cache.misses,
         "docs_from_cache": cache.hits,
+        "resolutions_reused": cache.resolutions_reused,
         "model": nlp_model.model_name,
     }
     places = mentions.filter(mentions["label"] == "PLACE")

@@ -137,14 +137,18 @@ ARTICLES_PER_WORKER = 512
 _WORKER: dict = {}
 
 
-def _analyse_chunk(chunk: list[ArticleText]) -> tuple[NlpRows, int, int]:
+_CACHE_COUNTS = ("hits", "misses", "resolutions_reused")
+
+
+def _analyse_chunk(chunk: list[ArticleText]) -> tuple[NlpRows, tuple[int, ...]]:
     # Runs in a forked worker: no polars here (pipeline/parallel.py), so rows go back as dicts
     # and become frames in the parent.
     nlp, cache, batch_size = _WORKER["nlp"], _WORKER["cache"], _WORKER["batch_size"]
     if cache is not None:
-        cache.hits = cache.misses = 0
+        for name in _CACHE_COUNTS:
+            setattr(cache, name, 0)
     rows = _analyse(nlp, chunk, cache=cache, batch_size=batch_size, n_process=1, flush=False).to_columns()
-    return rows, (cache.hits if cache else 0), (cache.misses if cache else 0)
+    return rows, tuple(getattr(cache, name) if cache else 0 for name in _CACHE_COUNTS)
 
 
 def _analyse_in_workers(
@@ -163,12 +167,12 @@ def _analyse_in_workers(
     try:
         # A worker's memory grows with every text it parses (spaCy's vocabulary and string store
         # only grow); a fresh fork every ~500 articles keeps each at the model's size.
-        for part, hits, misses in imap_forked(_analyse_chunk, chunks, n_process,
-                                              chunks_per_worker=max(1, ARTICLES_PER_WORKER // size)):
+        for part, counts in imap_forked(_analyse_chunk, chunks, n_process,
+                                        chunks_per_worker=max(1, ARTICLES_PER_WORKER // size)):
             rows.extend(part)
             if cache is not None:
-                cache.hits += hits
-                cache.misses += misses
+                for name, n in zip(_CACHE_COUNTS, counts):
+                    setattr(cache, name, getattr(cache, name) + n)
     finally:
         _WORKER.clear()
     return rows

