@@ -42,6 +42,7 @@ def cleaning_version() -> str:
 # (tests/test_pipeline_stages.py checks that each pipeline/nlp module is listed).
 RULE_MODULES = (
     "pipeline.nlp.pipeline",
+    "pipeline.nlp.serialise",
     "pipeline.nlp.entities",
     "pipeline.nlp.token_scans",
     "pipeline.nlp.claims",
@@ -65,6 +66,7 @@ RULE_MODULES = (
 # data. A subset of RULE_MODULES: a claim or figure rule edit keeps cached resolutions valid.
 RESOLUTION_MODULES = (
     "pipeline.nlp.pipeline",
+    "pipeline.nlp.serialise",
     "pipeline.nlp.entities",
     "pipeline.nlp.token_scans",
     "pipeline.nlp.spans",

