@@ -312,3 +312,20 @@ def test_fixed_word_sequences_become_phrases_the_tokenizer_reproduces():
     assert all(isinstance(p["pattern"], str) for p in compiled)
     tokens = {p["id"]: [t.text for t in tokenizer(p["pattern"])] for p in compiled}
     assert tokens == {"tal_rifaat": ["tal", "rifaat"], "ndf": ["ad", "-", "difa"]}
+
+
+def test_an_apostrophe_written_as_its_own_token_is_optional(nlp):
+    # "Masha' al-Arb'een": the tokenizer splits the trailing apostrophe off, and the name is
+    # also written without it; an empty alternative can never match a token
+    from pipeline.reference.patterns import _token_patterns
+
+    pat = _token_patterns("Masha' al-Arb'een")
+    assert pat[1] == {"ORTH": {"IN": ["'", "’", "‘", "`", "ʼ"]}, "OP": "?"}
+    assert all("" not in value.get("IN", []) for t in pat for value in t.values() if isinstance(value, dict))
+    for text in ("Fighters entered Masha' al-Arb'een on Monday.", "Fighters entered Masha al-Arb'een on Monday.",
+                 "Fighters entered Masha’ al Arb’een on Monday."):
+        ents = [(e.label_, e._.entity_id) for e in nlp(text).ents if e.label_ == "PLACE"]
+        assert ents == [("PLACE", "hama_al_arbaeen_neighbourhood")], text
+    # every gazetteer and actor pattern is a phrase: the ruler's token Matcher, which builds a
+    # Token object per token per predicate, has nothing to run
+    assert len(nlp.get_pipe("frontline_entity_ruler").matcher) == 0

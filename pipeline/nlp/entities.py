@@ -582,14 +582,16 @@ def make_entity_resolver(nlp: Language, name: str, fuzzy: bool = True) -> Entity
     return EntityResolver(nlp, name, fuzzy=fuzzy)
 
 
-def make_entity_ruler_patterns() -> list[dict]:
-    return ruler_patterns(load_gazetteer(), load_actor_registry())
+def make_entity_ruler_patterns(tokenizer=None) -> list[dict]:
+    return ruler_patterns(load_gazetteer(), load_actor_registry(), tokenizer=tokenizer)
 
 
 def add_entity_components(nlp: Language) -> Language:
     """Add the gazetteer/actor entity ruler before `ner` and the resolver after it."""
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
-    patterns, names = case_sensitive_names(compile_for_speed(make_entity_ruler_patterns(), nlp.tokenizer), nlp.tokenizer)
+    patterns, names = case_sensitive_names(
+        compile_for_speed(make_entity_ruler_patterns(nlp.tokenizer), nlp.tokenizer), nlp.tokenizer
+    )
     # One-token names first, exact case; the main ruler runs after and overwrites them where a
     # longer name covers them ("Hama countryside"), as one ruler would keep the longest match.
     names_ruler = nlp.add_pipe("entity_ruler", name=NAMES_RULER_NAME, **where,

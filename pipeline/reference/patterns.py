@@ -38,8 +38,8 @@ def _tokenizer():
     return spacy.blank("en").tokenizer
 
 
-def _token_patterns(surface: str, acronym_ok: bool = True, single_needs_case: bool = False):
-    toks = [t.text for t in _tokenizer()(surface) if not t.is_space]
+def _token_patterns(surface: str, acronym_ok: bool = True, single_needs_case: bool = False, tokenizer=None):
+    toks = [t.text for t in (tokenizer or _tokenizer())(surface) if not t.is_space]
     if not toks:
         return None
     pat: list[dict] = []
@@ -53,6 +53,9 @@ def _token_patterns(surface: str, acronym_ok: bool = True, single_needs_case: bo
             base = t
             for a in _APOS:
                 base = base.replace(a, "'")
+            if not base.replace("'", ""):  # an apostrophe token of its own ("Masha' al-Arb'een"): optional
+                pat.append({"ORTH": {"IN": list(_APOS)}, "OP": "?"})
+                continue
             forms = sorted({base.replace("'", a).lower() for a in _APOS} | {base.replace("'", "").lower()})
             pat.append({"LOWER": {"IN": forms}})
         else:
@@ -82,8 +85,10 @@ def _place_forms(g: Gazetteer, actor_keys: set[str]):
             yield f, r.place_id
 
 
-def ruler_patterns(gazetteer: Gazetteer, registry: ActorRegistry) -> list[dict]:
-    """Entity-ruler patterns: label PLACE / ACTOR, id = place_id / actor_id."""
+def ruler_patterns(gazetteer: Gazetteer, registry: ActorRegistry, tokenizer=None) -> list[dict]:
+    """Entity-ruler patterns: label PLACE / ACTOR, id = place_id / actor_id. `tokenizer`: the
+    pipeline's own, which splits names as it will split the text (default: blank English, the
+    same rules, at the cost of building a second tokenizer and vocabulary)."""
     out: list[dict] = []
     seen: set[str] = set()
     actor_keys: set[str] = set()
@@ -91,7 +96,7 @@ def ruler_patterns(gazetteer: Gazetteer, registry: ActorRegistry) -> list[dict]:
         for alias in (a.name, *a.aliases):
             if is_arabic(alias):
                 continue
-            pat = _token_patterns(alias)
+            pat = _token_patterns(alias, tokenizer=tokenizer)
             if not pat:
                 continue
             key = json.dumps(pat, sort_keys=True)
@@ -101,7 +106,7 @@ def ruler_patterns(gazetteer: Gazetteer, registry: ActorRegistry) -> list[dict]:
             actor_keys.add(light_key(alias))
             out.append({"label": "ACTOR", "pattern": pat, "id": a.actor_id})
     for form, pid in _place_forms(gazetteer, actor_keys):
-        pat = _token_patterns(form, acronym_ok=False, single_needs_case=True)
+        pat = _token_patterns(form, acronym_ok=False, single_needs_case=True, tokenizer=tokenizer)
         if not pat:
             continue
         key = json.dumps(pat, sort_keys=True)
@@ -130,7 +135,7 @@ def _token_alternatives(tok: dict) -> list[str | None] | None:
     return list(values) + ([None] if tok.get("OP") == "?" else [])
 
 
-def compile_for_speed(patterns: list[dict], tokenizer, max_variants: int = 64) -> list[dict]:
+def compile_for_speed(patterns: list[dict], tokenizer, max_variants: int = 256) -> list[dict]:
     """The same matches from far fewer token patterns, for spaCy's entity ruler.
 
     The ruler's token Matcher costs (tokens x patterns), which made the ruler cost twice the
