@@ -212,7 +212,7 @@ class NlpModel(dg.ConfigurableResource):
     )
     cache_dir: str = Field(
         default="",
-        description="Parsed-doc cache (DocBin). Empty: a .cache/docs folder beside the warehouse file.",
+        description="Parsed-doc and entity-resolution cache. Empty: a .cache/docs folder beside the warehouse file.",
     )
 
     _nlp = PrivateAttr(default=None)

@@ -119,6 +119,22 @@ def test_cached_entity_resolutions_replay_the_resolver_exactly(nlp, tmp_path, mo
     assert (every.hits, every.resolutions_reused) == (6, 0)
 
 
+def test_a_run_keeps_the_cache_fingerprints_it_started_with(nlp, tmp_path, monkeypatch):
+    # workers compute nothing of their own: a rule file edited while a run goes on must not
+    # split the run's cache files between two versions
+    from pipeline.nlp.corpus import analyse_documents
+
+    articles = _varied(4)
+    cache = DocCache(tmp_path)
+    cache.bind(nlp)
+    monkeypatch.setenv("FRONTLINE_EXTRACTOR_VERSION", "edited while the run goes on")
+    analyse_documents(nlp, articles, cache=cache, batch_size=2)
+    monkeypatch.delenv("FRONTLINE_EXTRACTOR_VERSION")
+    later = DocCache(tmp_path)
+    analyse_documents(nlp, articles, cache=later, batch_size=2)
+    assert (later.hits, later.resolutions_reused) == (4, 4)
+
+
 def test_resolution_fingerprint_covers_every_module_the_resolver_imports():
     # the resolver's output is reused while RESOLUTION_MODULES are unchanged: a module it imports
     # that is missing there would let an edit to it replay stale resolutions

@@ -123,6 +123,8 @@ def analyse_documents(
 ) -> NlpRows:
     """nlp.* rows of `articles`, in their order. With `n_process` > 1 and at least two batches
     of work, whole articles (parse, rules and rows) go to forked worker processes."""
+    if cache is not None:
+        cache.bind(nlp)  # before any worker forks
     if n_process > 1 and len(articles) >= 2 * batch_size:  # less is not worth starting workers for
         if can_fork():
             return _analyse_in_workers(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)

@@ -4,7 +4,8 @@ Stage A is the statistical model (plus the sentence presets and the gazetteer/ac
 that must run before `ner`); its output is cached as doc files (serialise.py) keyed by the text, the sentence
 bounds, the model name and version and the ruler's fingerprint. Stage B is the rule components
 (entity resolution, claims, figures), re-run on cached docs whenever rules change, so changing a
-claim rule never re-runs the model.
+claim rule never re-runs the model; the resolver's output is cached as well (`DocCache`), so
+changing a claim or figure rule does not re-run entity resolution either.
 """
 
 from __future__ import annotations
@@ -142,6 +143,21 @@ class DocCache:
     resolutions_reused: int = 0
     _fingerprint: str = field(default="", repr=False)
     _resolution: str = field(default="", repr=False)
+    _bound_to: weakref.ref | None = field(default=None, repr=False)
+
+    def bind(self, nlp: Language) -> None:
+        """Fix the fingerprints the cache files are read and written under to this pipeline's
+        (once: worker processes inherit them), so every article of a run uses the same ones even
+        if a module changes on disk while the run goes on."""
+        if self._bound_to is not None and self._bound_to() is nlp:
+            return
+        from pipeline.versioning import resolution_version
+
+        self._fingerprint = model_fingerprint(nlp)
+        # the resolver's settings (fuzzy matching on or off) decide its output as its code does
+        settings = json.dumps(nlp.get_pipe_config(RESOLVER), sort_keys=True) if RESOLVER in nlp.pipe_names else ""
+        self._resolution = resolution_version() + hashlib.sha256(settings.encode()).hexdigest()[:8]
+        self._bound_to = weakref.ref(nlp)
 
     @staticmethod
     def key(article: ArticleText) -> str:
@@ -200,10 +216,7 @@ def parse_articles(
     memory holds a batch, not the corpus. Identical texts are parsed once: a later duplicate gets
     a copy of the parsed doc (stage B mutates docs)."""
     if cache is not None:
-        from pipeline.versioning import resolution_version
-
-        cache._fingerprint = model_fingerprint(nlp)
-        cache._resolution = resolution_version()
+        cache.bind(nlp)
     keys = [DocCache.key(article) for article in articles]
     remaining = Counter(keys)
     first_seen: dict[str, int] = {}

@@ -33,7 +33,7 @@ class EntityIndex:
 
 
 # Where the doc's text is kept for the stage-B components (spaCy's generic user storage; not
-# written to the DocBin cache): the run knows it as the article's body text, since spaCy's
+# written to the doc cache): the run knows it as the article's body text, since spaCy's
 # tokenizer is lossless (doc.text == the text the doc was made from).
 TEXT_KEY = ("frontline", "text")
 
