@@ -77,6 +77,7 @@ RESOLUTION_MODULES = (
 )
 
 
+@lru_cache(maxsize=None)  # like code_version, read once per process (asked once per article)
 def _reference_data() -> tuple[str, ...]:
     data = Path(importlib.import_module("pipeline.reference").__file__).parent / "data"
     return tuple(str(p) for p in sorted(data.glob("*.csv")))

@@ -195,3 +195,30 @@ def test_text_dates():
     assert [f.date for f in found] == [dt.date(2024, 11, 27), dt.date(2024, 12, 5), dt.date(2024, 12, 8)]
     assert resolve_day_month("Dec", "30", dt.date(2025, 1, 2)) == dt.date(2024, 12, 30)
     assert resolve_day_month("Dec", "5", None) is None
+
+
+def test_a_file_that_disappears_stays_in_raw_marked_removed_with_its_text(tmp_path):
+    import dagster as dg
+
+    from pipeline.assets.raw import raw_layer
+    from pipeline.resources import SeedsConfig, Warehouse
+
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for name, body in (("a", "Rebels entered Hama on Thursday."), ("b", "Troops left Homs on Friday.")):
+        (folder / f"{name}.txt").write_text(body, encoding="utf-8")
+    wh = Warehouse(database=str(tmp_path / "w.duckdb"))
+
+    def run():
+        with dg.instance_for_test() as instance:
+            assert dg.materialize([raw_layer], resources={"warehouse": wh, "seeds": SeedsConfig(seeds_dir=str(folder))},
+                                  instance=instance).success
+        return {r["article_id"]: r for r in wh.query("select * from raw.articles").to_dicts()}
+
+    first = run()
+    (folder / "b.txt").unlink()
+    for _ in range(2):  # and it stays so on the runs after
+        rows = run()
+        assert rows["a"]["status"] == "active" and rows["b"]["status"] == "removed"
+        assert rows["b"]["raw_text"] == "Troops left Homs on Friday."
+        assert rows["b"]["ingested_at"] == first["b"]["ingested_at"] and rows["a"]["ingested_at"] == first["a"]["ingested_at"]

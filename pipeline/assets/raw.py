@@ -2,6 +2,7 @@
 
 
 import dagster as dg
+import polars as pl
 
 from pipeline.assets.common import POOL, spec, table_metadata
 from pipeline.resources import SeedsConfig, Warehouse, replace_table
@@ -10,10 +11,19 @@ from pipeline.text.corpus import raw_rows, rejected_rows
 from pipeline.text.reading import read_corpus
 
 
-def _previous(warehouse: Warehouse) -> tuple[dict, dict]:
+def _previous(warehouse: Warehouse, current_ids: set[str]) -> tuple[dict, dict]:
     articles, rejected = {}, {}
     if warehouse.table_exists("raw.articles"):
-        for row in warehouse.query("select * from raw.articles").iter_rows(named=True):
+        # Whole rows (raw text included) only of the articles whose file is gone, which stay in
+        # the table marked removed; of the others `raw_rows` needs only the ingestion time.
+        light = warehouse.query("select article_id, content_sha256, status, ingested_at from raw.articles")
+        gone = sorted(set(light["article_id"]) - current_ids)
+        if gone:
+            light = pl.concat([
+                light.filter(~pl.col("article_id").is_in(gone)),
+                warehouse.query("select * from raw.articles where list_contains(?, article_id)", [gone]),
+            ], how="diagonal")
+        for row in light.iter_rows(named=True):
             articles[(row["article_id"], row["content_sha256"])] = row
     if warehouse.table_exists("raw.rejected_files"):
         for row in warehouse.query("select * from raw.rejected_files").iter_rows(named=True):
@@ -34,7 +44,7 @@ def _previous(warehouse: Warehouse) -> tuple[dict, dict]:
 )
 def raw_layer(context: dg.AssetExecutionContext, seeds: SeedsConfig, warehouse: Warehouse):
     records, rejections = read_corpus(seeds.path, max_bytes=seeds.max_file_bytes)
-    previous_articles, previous_rejected = _previous(warehouse)
+    previous_articles, previous_rejected = _previous(warehouse, {r.article_id for r in records})
     articles = conform("raw.articles", raw_rows(records, previous_articles))
     rejected = conform("raw.rejected_files", rejected_rows(rejections, previous_rejected))
     with warehouse.write() as con:
