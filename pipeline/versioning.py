@@ -83,17 +83,17 @@ def _reference_data() -> tuple[str, ...]:
     return tuple(str(p) for p in sorted(data.glob("*.csv")))
 
 
+def _stage_b_version(modules: tuple[str, ...]) -> str:
+    return os.environ.get("FRONTLINE_EXTRACTOR_VERSION", "") + code_version(*modules, data_files=_reference_data())
+
+
 def rules_version() -> str:
     """Stage-B rules: entity resolution, claims, figures and the reference data they read, plus
     FRONTLINE_EXTRACTOR_VERSION, a label a user can change to force re-analysis of every article
     (e.g. after changing something the fingerprint cannot see, such as an installed library)."""
-    return os.environ.get("FRONTLINE_EXTRACTOR_VERSION", "") + code_version(
-        *RULE_MODULES, data_files=_reference_data()
-    )
+    return _stage_b_version(RULE_MODULES)
 
 
 def resolution_version() -> str:
     """The entity resolver's part of `rules_version` (FRONTLINE_EXTRACTOR_VERSION included)."""
-    return os.environ.get("FRONTLINE_EXTRACTOR_VERSION", "") + code_version(
-        *RESOLUTION_MODULES, data_files=_reference_data()
-    )
+    return _stage_b_version(RESOLUTION_MODULES)
