@@ -473,18 +473,37 @@ def make_daily_schedule(
 
 
 def automation_condition() -> dg.AutomationCondition:
-    """Declarative condition for downstream assets: update after any upstream update.
+    """Declarative condition for downstream assets: update after any upstream update, or after a
+    change to the asset's own code version (`versioning.layer_code_versions`: an edited claim rule
+    re-runs the nlp layer once the code location reloads, and the marts follow in the same run).
 
-    `AutomationCondition.eager()` waits for missing and in-progress dependencies but not for
-    failed checks, so `all_deps_blocking_checks_passed()` is added: a downstream asset is not
-    rebuilt from an upstream asset whose blocking check failed. Updates made by a run that also
-    targeted this asset (the seeds sensor's and the schedule's whole-graph runs) are ignored by
+    Built like `AutomationCondition.eager()` with `code_version_changed()` added to its triggers.
+    Eager waits for missing and in-progress dependencies but not for failed checks, so
+    `all_deps_blocking_checks_passed()` is added: a downstream asset is not rebuilt from an
+    upstream asset whose blocking check failed. Updates made by a run that also targeted this
+    asset (the seeds sensor's and the schedule's whole-graph runs) are ignored by
     `any_deps_updated`, so those runs cause no follow-up runs.
     """
     return (
-        dg.AutomationCondition.eager()
+        dg.AutomationCondition.in_latest_time_window()
+        & (
+            dg.AutomationCondition.newly_missing()
+            | dg.AutomationCondition.any_deps_updated()
+            | dg.AutomationCondition.code_version_changed()
+        ).since_last_handled()
+        & ~dg.AutomationCondition.any_deps_missing()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
         & dg.AutomationCondition.all_deps_blocking_checks_passed()
-    ).with_label("eager_after_blocking_checks")
+    ).with_label("eager_or_code_changed_after_blocking_checks")
+
+
+def source_condition() -> dg.AutomationCondition:
+    """For assets without upstream assets (the raw layer, the gazetteer, the actor registry): new
+    input arrives through the seeds sensor, so only a change to their code version updates them."""
+    return (
+        dg.AutomationCondition.code_version_changed().since_last_handled() & ~dg.AutomationCondition.in_progress()
+    ).with_label("code_changed")
 
 
 def make_automation_sensor(

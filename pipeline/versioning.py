@@ -7,20 +7,29 @@ can affect, without anyone bumping a version number by hand.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
+import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
+
+
+def _module_file(name: str) -> Path:
+    # found by path, not imported: the version of a module that is only imported lazily (the
+    # report renderers and matplotlib) costs a file read, not its import
+    head, *rest = name.split(".")
+    path = Path(importlib.import_module(head).__file__).parent.joinpath(*rest)
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
 @lru_cache(maxsize=None)
 def code_version(*modules: str, data_files: tuple[str, ...] = ()) -> str:
     h = hashlib.sha256()
     for name in modules:
-        module = importlib.import_module(name)
         h.update(name.encode())
-        h.update(Path(module.__file__).read_bytes())
+        h.update(_module_file(name).read_bytes())
     for path in data_files:
         h.update(Path(path).read_bytes())
     return h.hexdigest()[:16]
@@ -97,3 +106,58 @@ def rules_version() -> str:
 def resolution_version() -> str:
     """The entity resolver's part of `rules_version` (FRONTLINE_EXTRACTOR_VERSION included)."""
     return _stage_b_version(RESOLUTION_MODULES)
+
+
+def import_closure(module: str) -> tuple[str, ...]:
+    """`module` and every module of its top-level package it imports, directly or through others,
+    lazy imports inside functions included: the code an asset's output can depend on."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += _package_imports(name)
+    return tuple(sorted(seen))
+
+
+@lru_cache(maxsize=None)
+def _package_imports(name: str) -> tuple[str, ...]:
+    root = name.split(".")[0]
+    path = _module_file(name)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == root]
+        elif isinstance(node, ast.ImportFrom):
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            if base.split(".")[0] != root:
+                continue
+            found.append(base)
+            # `from package import submodule`
+            found += [f"{base}.{a.name}" for a in node.names if _module_file(f"{base}.{a.name}").is_file()]
+    return tuple(found)
+
+
+def layer_code_versions() -> dict[str, str]:
+    """The code version of each asset group: the asset module's import closure, plus what else its
+    output depends on (the stage-B rules fingerprint, the reference data, the mart SQL files).
+
+    Dagster records it on every materialisation, and the automation sensor re-materialises a
+    layer whose version changed and then what is downstream of it, so an edit to a claim rule
+    re-runs the nlp layer (from cached docs) and the marts, not the raw and clean layers."""
+    from pipeline.marts import MART_FILES, sql_dir
+
+    def layer(module: str, *extra: str) -> str:
+        return digest(code_version(*import_closure(f"pipeline.assets.{module}")), *extra)[:16]
+
+    sql = tuple(str(p) for p in (sql_dir() / name for name in MART_FILES) if p.is_file())
+    return {
+        "raw": layer("raw"),
+        "clean": layer("clean"),
+        "ref": layer("reference", code_version(data_files=_reference_data())),
+        "nlp": layer("nlp", rules_version()),
+        "warehouse": layer("warehouse", code_version(data_files=sql)),
+        "reports": layer("reports"),
+    }

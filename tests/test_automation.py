@@ -318,3 +318,72 @@ def test_definitions_with_all_automation_load():
     assert repo.get_sensor_def(au.SEEDS_SENSOR_NAME).default_status == dg.DefaultSensorStatus.RUNNING
     assert repo.get_sensor_def(au.SEEDS_SENSOR_NAME).minimum_interval_seconds == 30
     assert defs.resolve_job_def(au.ALL_ASSETS_JOB_NAME).tags[au.WAREHOUSE_TAG] == "write"
+
+
+# -- code versions: an edited layer re-runs itself and what is downstream, nothing upstream ------
+
+def _tick_after_edit(monkeypatch, edit) -> set[str]:
+    """Every real asset materialised once and its checks passed, one automation tick, `edit` applied and the code
+    location reloaded (`versioned_assets` again), a second tick: the asset keys it requests."""
+    from pipeline.definitions import build_definitions
+
+    with dg.instance_for_test() as inst:
+        defs = build_definitions()
+        keys = [k for a in defs.assets for k in a.keys]
+        for key in keys:
+            inst.report_runless_asset_event(dg.AssetMaterialization(key))
+        for check in defs.asset_checks:
+            for ck in check.check_keys:
+                inst.report_runless_asset_event(
+                    dg.AssetCheckEvaluation(asset_key=ck.asset_key, check_name=ck.name, passed=True))
+        result = dg.evaluate_automation_conditions(defs=defs, instance=inst)
+        assert result.total_requested == 0
+        edit()
+        result = dg.evaluate_automation_conditions(defs=build_definitions(), instance=inst, cursor=result.cursor)
+        requested = {k.to_user_string() for k in keys if result.get_num_requested(k)}
+        result = dg.evaluate_automation_conditions(defs=build_definitions(), instance=inst, cursor=result.cursor)
+        assert result.total_requested == 0  # the edit is handled once
+        return requested
+
+
+MARTS_AND_EXPORTS = {
+    "warehouse/dim_article", "warehouse/dim_place", "warehouse/dim_actor", "warehouse/unresolved_places",
+    "warehouse/control_claims", "warehouse/fact_control_event", "warehouse/control_evidence",
+    "warehouse/control_daily", "warehouse/control_disputes", "warehouse/fact_figure", "warehouse/exports",
+}
+NLP = {"nlp/entity_mentions", "nlp/claims", "nlp/figures"}
+
+
+def test_a_rule_edit_reruns_the_nlp_layer_and_the_marts_not_raw_or_clean(monkeypatch):
+    import pipeline.versioning as versioning
+
+    original = versioning.rules_version
+
+    def edit_a_claim_rule():
+        monkeypatch.setattr(versioning, "rules_version", lambda: original() + "edited")
+
+    assert _tick_after_edit(monkeypatch, edit_a_claim_rule) == NLP | MARTS_AND_EXPORTS
+
+
+def test_a_cleaning_edit_reruns_clean_and_everything_after_it(monkeypatch):
+    import pipeline.definitions as definitions
+
+    original = definitions.layer_code_versions
+
+    def edit_cleaning():
+        monkeypatch.setattr(definitions, "layer_code_versions", lambda: {**original(), "clean": "edited"})
+
+    assert _tick_after_edit(monkeypatch, edit_cleaning) == {"clean/articles", "clean/sentences"} | NLP | MARTS_AND_EXPORTS
+
+
+def test_a_reader_edit_reruns_the_raw_layer_too(monkeypatch):
+    import pipeline.definitions as definitions
+
+    original = definitions.layer_code_versions
+
+    def edit_reading():
+        monkeypatch.setattr(definitions, "layer_code_versions", lambda: {**original(), "raw": "edited"})
+
+    requested = _tick_after_edit(monkeypatch, edit_reading)
+    assert {"raw/articles", "raw/rejected_files", "clean/articles", "nlp/claims", "warehouse/control_daily"} <= requested
+    assert not any(k.startswith(("ref/", "reports/")) for k in requested)

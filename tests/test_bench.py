@@ -68,8 +68,8 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     code = bench.main(args)
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    keys = ["articles", "floor_s", "pipeline_s", "ratio", "incremental_s", "rules_only_s", "rules_only_all_s", "sql_s",
-            "peak_rss_mb", "peak_pss_mb"]
+    keys = ["articles", "floor_s", "pipeline_s", "ratio", "incremental_s", "rules_only_s", "rules_only_full_job_s",
+            "rules_only_all_s", "sql_s", "peak_rss_mb", "peak_pss_mb"]
     assert set(keys) <= set(out)
     assert out["articles"] == SMOKE_ARTICLES
     for key in keys[1:]:
@@ -80,6 +80,11 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     assert out["peak_pss_mb"] <= out["peak_rss_mb"]
     assert out["incremental_docs_parsed"] == 1
     assert out["tokens"] > SMOKE_ARTICLES * 100
+    # a rule edit rebuilds the nlp layer and what follows it, with their checks; not raw or clean
+    for steps in (out["rules_only_steps"], out["rules_only_all_steps"]):
+        assert {"nlp_layer", "nlp_checks", "warehouse_marts", "warehouse_checks", "warehouse__exports"} <= set(steps)
+        assert not {"raw_layer", "clean_layer", "ref__places"} & set(steps)
+    assert {"raw_layer", "clean_layer", "nlp_layer"} <= set(out["rules_only_full_job_steps"])
 
 
 def test_peak_memory_counts_shared_pages_of_forked_workers_once():

@@ -24,10 +24,16 @@ def column_schema(table: str) -> dg.TableSchema:
 
 
 def downstream_condition() -> dg.AutomationCondition:
-    # Imported lazily: automation.py builds jobs and sensors, assets only need the condition.
+    # Imported lazily: automation.py builds jobs and sensors, assets only need the conditions.
     from pipeline.automation import automation_condition
 
     return automation_condition()
+
+
+def source_condition() -> dg.AutomationCondition:
+    from pipeline.automation import source_condition
+
+    return source_condition()
 
 
 def spec(table: str, description: str, deps: list | None = None, kinds: set[str] | None = None, **kwargs) -> dg.AssetSpec:
@@ -42,7 +48,7 @@ def spec(table: str, description: str, deps: list | None = None, kinds: set[str]
         kinds=kinds or {"duckdb", "polars"},
         owners=OWNERS,
         metadata=metadata,
-        automation_condition=downstream_condition() if deps else None,
+        automation_condition=downstream_condition() if deps else source_condition(),
         **kwargs,
     )
 

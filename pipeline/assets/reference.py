@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from pipeline.assets.common import OWNERS, POOL, table_metadata
+from pipeline.assets.common import OWNERS, POOL, downstream_condition, source_condition, table_metadata
 from pipeline.reference.actors import actors_frame
 from pipeline.reference.gazetteer import load_gazetteer, places_frame
 from pipeline.resources import SeedsConfig, Warehouse, replace_table
@@ -14,7 +14,8 @@ from pipeline.text.baseline import read_baseline
 def _ref_asset(name: str, description: str, **kwargs):
     return dg.asset(
         key=["ref", name], group_name="ref", description=description, kinds={"duckdb", "polars"},
-        owners=OWNERS, pool=POOL, **kwargs,
+        owners=OWNERS, pool=POOL,
+        automation_condition=downstream_condition() if kwargs.get("deps") else source_condition(), **kwargs,
     )
 
 
