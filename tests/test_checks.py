@@ -448,6 +448,14 @@ def test_claims_provenance_flags_evidence_that_runs_into_the_paragraph_break(min
                  "runs past its sentence into whitespace")
 
 
+def test_claims_provenance_flags_blank_evidence_inside_its_sentence(mini):
+    # the row filter reads the sentence's text, not the body: a space between two words of the sentence
+    mini.plant("update nlp.claims c set start_char = s.start_char + instr(s.text, ' ') - 1, "
+               "end_char = s.start_char + instr(s.text, ' ') from clean.sentences s "
+               "where c.claim_id = 'c2' and s.article_id = c.article_id and s.sentence_id = c.sentence_id")
+    assert_fails(nlp_checks.claims_provenance(warehouse=mini.wh), "1 offending rows", "blank evidence")
+
+
 def test_figures_provenance(mini):
     mini.plant("update nlp.figures set sentence_id = 0 where figure_id = 'f1'",
                "update nlp.figures set article_id = 'a9' where figure_id = 'f3'")

@@ -39,9 +39,15 @@ claims_schema = checks.schema(CLAIMS)
 figures_schema = checks.schema(FIGURES)
 
 
+# DuckDB's substr and length count characters, walking each string from its start: on the
+# article body that cost ~1 µs per row per call (0.45 s for the mentions of 2,000 articles). The
+# row filters below read the sentence's own text instead, which the blocking check
+# clean_sentence_offsets holds equal to its slice of the body, and each body's length once;
+# the body is sliced only in the output columns, that is for offending rows.
 def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
     """Rows of `table` whose [start_char, end_char) is empty, outside its sentence, or whose sentence
     or article is missing. Sentence offsets themselves are checked against body_text on clean.sentences."""
+    inside = "x.start_char >= s.start_char and x.end_char <= s.end_char"
     return f"""
         select {id_cols}, x.article_id, x.sentence_id, x.start_char, x.end_char,
                s.start_char as sentence_start, s.end_char as sentence_end,
@@ -56,12 +62,18 @@ def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
                     else 'outside its sentence' end as problem
         from {table} x
         left join clean.sentences s on s.article_id = x.article_id and s.sentence_id = x.sentence_id
-        left join clean.articles a on a.article_id = x.article_id
+        left join (select article_id, body_text, length(body_text) as body_chars from clean.articles) a
+               on a.article_id = x.article_id
         where a.article_id is null or s.sentence_id is null
            or x.start_char is null or x.end_char is null or x.end_char <= x.start_char
-           or x.start_char < s.start_char or x.end_char > s.end_char or s.end_char > length(a.body_text)
-           or regexp_full_match(substr(a.body_text, x.start_char + 1, x.end_char - x.start_char), '\\s*')
+           or not ({inside}) or s.end_char > a.body_chars
+           or regexp_full_match({_sentence_slice("x")}, '\\s*')
     """
+
+
+def _sentence_slice(x: str) -> str:
+    """The text at `x`'s offsets, cut from its sentence (for rows inside their sentence)."""
+    return f"substr(s.text, {x}.start_char - s.start_char + 1, {x}.end_char - {x}.start_char)"
 
 
 @checks.check(["nlp", "claims"], blocking=True,
@@ -94,9 +106,10 @@ def entity_mentions_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
         select * from ({_evidence_outside_sentence_sql("nlp.entity_mentions", "x.label, x.text")})
         union all
         select m.label, m.text, m.article_id, m.sentence_id, m.start_char, m.end_char, null, null,
-               substr(a.body_text, m.start_char + 1, m.end_char - m.start_char), 'offsets do not return text'
-        from nlp.entity_mentions m join clean.articles a using (article_id)
-        where substr(a.body_text, m.start_char + 1, m.end_char - m.start_char) is distinct from m.text
+               {_sentence_slice("m")}, 'offsets do not return text'
+        from nlp.entity_mentions m join clean.sentences s using (article_id, sentence_id)
+        where m.start_char >= s.start_char and m.end_char <= s.end_char  -- the others are reported above
+          and {_sentence_slice("m")} is distinct from m.text
         union all
         select m.label, m.text, m.article_id, m.sentence_id, m.start_char, m.end_char, null, null, m.entity_id,
                'resolution ' || coalesce(m.resolution, 'NULL')
