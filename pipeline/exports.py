@@ -64,25 +64,25 @@ def export_control_geojson(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dic
     """control_latest.geojson, control_by_day.geojson (all days) and by_day/control_<date>.geojson."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = fetch_frame(con, _CONTROL_POINTS).to_dicts()
-    features = [_feature(r) for r in rows]
-    days = sorted({r["date"] for r in rows})
+    # One feature per line: diffable and greppable, and json's C encoder (any `indent` falls back
+    # to the pure-Python one, which took most of this asset's time). Each feature is encoded
+    # once and its line reused in the all-days file and in its day's file.
+    lines = [json.dumps(_feature(r), ensure_ascii=False) for r in rows]
+    by_day: dict[dt.date, list[str]] = {}
+    for line, r in zip(lines, rows):
+        by_day.setdefault(r["date"], []).append(line)
+    days = sorted(by_day)
     latest = days[-1] if days else None
 
-    by_day: dict[dt.date, list[dict]] = {}
-    for f, r in zip(features, rows):
-        by_day.setdefault(r["date"], []).append(f)
-
-    def collection(feats: list[dict], name: str) -> str:
-        # One feature per line: diffable and greppable, and json's C encoder (any `indent` falls
-        # back to the pure-Python one, which took most of this asset's time).
-        body = ",\n".join(json.dumps(f, ensure_ascii=False) for f in feats)
+    def collection(feature_lines: list[str], name: str) -> str:
+        body = ",\n".join(feature_lines)
         head = json.dumps({"type": "FeatureCollection", "name": name}, ensure_ascii=False)[:-1]
         return f'{head}, "features": [\n{body}\n]}}\n'
 
-    _write_atomic(out_dir / "control_by_day.geojson", collection(features, "frontline_control_by_day"))
+    _write_atomic(out_dir / "control_by_day.geojson", collection(lines, "frontline_control_by_day"))
     _write_atomic(out_dir / "control_latest.geojson", collection(by_day.get(latest, []), f"frontline_control_{latest}"))
     per_day = out_dir / "by_day"
     per_day.mkdir(exist_ok=True)
     for day in days:
         _write_atomic(per_day / f"control_{day.isoformat()}.geojson", collection(by_day[day], f"frontline_control_{day}"))
-    return {"n_features": len(features), "n_days": len(days), "latest": latest.isoformat() if latest else None}
+    return {"n_features": len(lines), "n_days": len(days), "latest": latest.isoformat() if latest else None}
