@@ -181,12 +181,13 @@ class EntityResolver:
                         label = "PLACE"  # NER took a town for a person/organisation
             span = Span(doc, start, end, label=label, span_id=ent.id_ or "")
             spans.append(span)
-        for s, e in self.scans.descriptions(doc):
+        arrays = self.scans.arrays(doc)  # token attributes: stage B changes only entities
+        for s, e in self.scans.descriptions(doc, arrays):
             span = doc[s:e]
             if self.registry.resolve_actor(text_of(span)):
                 spans.append(Span(doc, s, e, label="ACTOR"))
         cover = _coverage(spans)
-        for s, e in self.scans.names(doc):
+        for s, e in self.scans.names(doc, arrays):
             over = list(dict.fromkeys(t for i in range(s, e) for t in cover.get(i, ())))
             if any(lbl in ("PLACE", "ACTOR") or (e - s == 1) for _, _, lbl in over):
                 continue
@@ -207,7 +208,7 @@ class EntityResolver:
         keep = filter_spans(sorted(spans, key=lambda sp: (sp.label_ != "PLACE", sp.start)))
         keep = sorted(keep, key=lambda sp: sp.start)
         keep = self._join_split_names(doc, keep)
-        runs = self.scans.name_runs(doc)
+        runs = self.scans.name_runs(doc, arrays)
         for _ in range(3):  # a promoted name can carry the next one of its list
             before = len([sp for sp in keep if sp.label_ == "PLACE"])
             keep = self._promote_unknown_places(doc, keep, runs)

@@ -86,8 +86,9 @@ class _Tokens:
     def __init__(self, doc: Doc, scans: TokenScans):
         arr = doc.to_array([LOWER, ORTH, IS_ALPHA, POS, SENT_START])
         self.n = len(doc)
-        classes = scans.classes
-        self.bits = np.fromiter((classes.get(h, 0) for h in arr[:, 0].tolist()), dtype=np.int64, count=self.n)
+        lower, keys = arr[:, 0], scans.class_keys
+        at = np.minimum(np.searchsorted(keys, lower), len(keys) - 1)
+        self.bits = np.where(keys[at] == lower, scans.class_bits[at], 0)
         self.orth = arr[:, 1]
         self.alpha = arr[:, 2].astype(bool)
         self.pos = arr[:, 3]
@@ -107,6 +108,9 @@ class TokenScans:
             for w in words:
                 h = vocab.strings.add(w)
                 self.classes[h] = self.classes.get(h, 0) | _BIT[name]
+        # the same as sorted arrays, looked up for a whole doc at once (np.searchsorted)
+        self.class_keys = np.array(sorted(self.classes), dtype=np.uint64)
+        self.class_bits = np.array([self.classes[h] for h in self.class_keys.tolist()], dtype=np.int64)
         self.hyphen = vocab.strings.add("-")
         self._capital: dict[int, bool] = {}  # ORTH id -> starts with a capital (the vocab only grows)
         self._upper: dict[int, bool] = {}  # ORTH id -> its first character is upper case
@@ -120,9 +124,13 @@ class TokenScans:
                 known[h] = bool(_CAPITAL.match(strings[h]))
         return np.fromiter((known[h] for h in orth), dtype=bool, count=t.n)
 
-    def descriptions(self, doc: Doc) -> list[tuple[int, int]]:
+    def arrays(self, doc: Doc) -> _Tokens:
+        """The doc's token arrays, for a caller that runs several scans over one doc."""
+        return _Tokens(doc, self)
+
+    def descriptions(self, doc: Doc, t: _Tokens | None = None) -> list[tuple[int, int]]:
         """(start, end) of every `DESCRIPTIVE_PATTERNS` match, each once, in no set order."""
-        t = _Tokens(doc, self)
+        t = t or _Tokens(doc, self)
         n, m = t.n, t.mask
         noun, mod, hyphen = m("noun"), m("mod"), t.hyphen
         out: set[tuple[int, int]] = set()
@@ -175,13 +183,13 @@ class TokenScans:
                 out.add((i, i + 3))
         return list(out)
 
-    def names(self, doc: Doc) -> list[tuple[int, int]]:
+    def names(self, doc: Doc, t: _Tokens | None = None) -> list[tuple[int, int]]:
         """(start, end) of every `NAME_PATTERNS` match, each once, longest first, then in text
         order: the resolver takes the first one the gazetteer knows and drops the names inside
         it, so "Tell al Qal'at Sheikh" wins over "Qal'at Sheikh" when both are listed. (spaCy's
         Matcher lists matches in the order its state machine completes them, which put an inner
         name first in such cases.)"""
-        t = _Tokens(doc, self)
+        t = t or _Tokens(doc, self)
         n = t.n
         cap, art, alpha, hyphen, propn = self._capitals(t), t.mask("article"), t.alpha, t.hyphen, t.propn
         out: set[tuple[int, int]] = set()
@@ -214,13 +222,13 @@ class TokenScans:
                 out.add((i, k + 3))
         return sorted(out, key=lambda se: (se[0] - se[1], se[0]))
 
-    def name_runs(self, doc: Doc) -> dict[int, int]:
+    def name_runs(self, doc: Doc, t: _Tokens | None = None) -> dict[int, int]:
         """start -> end of the capitalised name run ("Umm Jalal", "Tell al-Karama") at every
         token that can begin one: a capitalised word (PROPN, NOUN, ADJ or VERB) that does not
         begin a sentence, followed by more such words, an Arabic article (with or without its
         hyphen) allowed between two of them. Runs may overlap; the resolver decides which to
         take."""
-        t = _Tokens(doc, self)
+        t = t or _Tokens(doc, self)
         n = t.n
         upper, strings = self._upper, self.vocab.strings
         orth = t.orth.tolist()
