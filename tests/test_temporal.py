@@ -68,3 +68,24 @@ def test_overnight_and_a_week_ago():
     assert (r.date, r.precision) == (pub, "day")
     r = parse_date_expression("a week ago", pub)
     assert (r.date, r.precision) == (dt.date(2024, 11, 28), "week")
+
+
+def test_date_spans_of_a_sentence_from_the_doc_arrays():
+    # entities wholly inside the sentence, then weekday/relative/year tokens the NER missed;
+    # an entity that crosses the sentence boundary belongs to neither sentence
+    import spacy
+    from spacy.tokens import Span
+
+    from pipeline.text.temporal import DocDates
+
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("Fighting began on Monday night and lasted . Then on Thursday the 1990s and 2016 and 20000 men now fled .")
+    for i, t in enumerate(doc):
+        t.is_sent_start = i in (0, 8)
+        if t.text in ("1990s", "2016", "20000"):
+            t.pos_ = "NUM"
+    doc.ents = [Span(doc, 3, 5, label="DATE"), Span(doc, 6, 9, label="DATE")]
+    first, second = list(doc.sents)
+    dates = DocDates(None)
+    assert [s.text for s in dates.spans(first)] == ["Monday night"]
+    assert [s.text for s in dates.spans(second)] == ["Thursday", "1990s", "2016"]
