@@ -24,12 +24,9 @@ News text dates events relative to the day it is published ("on Thursday", "yest
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
-
-import numpy as np
 
 WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
@@ -207,66 +204,46 @@ _SINCE_LEMMAS = {"since"}
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d\ds?")
 
 
-_RELATIVE_DAYS = ("yesterday", "today", "tonight", "overnight")
-_DATE_WORDS = tuple(w for w in WEEKDAYS if len(w) > 3) + _RELATIVE_DAYS + ("now",)
-_YEAR_SHAPES = ("dddd", "ddddx")  # every token _YEAR_TOKEN can match has one of these shapes
-
-
-class _DocDateTokens:
-    """One doc's DATE/TIME entities and the tokens that may date a sentence without one, from
-    the doc's token arrays in one pass: scanning each sentence token by token built a Token
-    object per token and looked its IOB tag and lower form up as strings (0.4 ms per article)."""
-
-    def __init__(self, doc):
-        self.doc = doc
-        strings = doc.vocab.strings
-        arr = doc.to_array(["ENT_IOB", "ENT_TYPE", "LOWER", "SHAPE"])
-        n = len(doc)
-        iob = arr[:, 0]
-        begins = np.flatnonzero(iob == 3)  # B
-        stops = np.append(np.flatnonzero(iob != 1), n)  # an entity runs to the first token that is not I
-        ends = stops[np.searchsorted(stops, begins, side="right")]
-        dated = np.isin(arr[begins, 1], [strings["DATE"], strings["TIME"]])
-        self.starts = begins[dated].tolist()
-        self.ends = ends[dated].tolist()
-        may_date = np.isin(arr[:, 2], [strings[w] for w in _DATE_WORDS]) | np.isin(
-            arr[:, 3], [strings[s] for s in _YEAR_SHAPES])
-        self.candidates = np.flatnonzero(may_date).tolist()
-
-    def entities(self, sent) -> list[tuple[int, int]]:
-        """(start, end) of the DATE/TIME entities wholly inside `sent`."""
-        lo = bisect.bisect_left(self.starts, sent.start)
-        hi = bisect.bisect_left(self.starts, sent.end)
-        return [(b, e) for b, e in zip(self.starts[lo:hi], self.ends[lo:hi]) if e <= sent.end]
-
-    def spans(self, sent) -> list:
-        """DATE entities of a sentence, plus weekday/relative/year tokens the NER missed."""
-        doc = self.doc
-        found = self.entities(sent)
-        covered = {i for b, e in found for i in range(b, e)}
-        spans = [doc[b:e] for b, e in found]
-        lo = bisect.bisect_left(self.candidates, sent.start)
-        hi = bisect.bisect_left(self.candidates, sent.end)
-        for i in self.candidates[lo:hi]:
-            if i in covered:
-                continue
-            t = doc[i]
-            low = t.lower_
-            if low in WEEKDAYS and len(low) > 3 or low in _RELATIVE_DAYS or (
-                    low == "now" and t.dep_ == "advmod" and (t.head.lemma_ == "be" or t.head.pos_ in (
-                        "NOUN", "PROPN"))):
-                # "is now within 10 km of", "the rebels now 10 km away": a state as of today; "HTS
-                # now holds X" dates the holding, not the events that led to it
-                spans.append(doc[i : i + 1])
-            elif _YEAR_TOKEN.fullmatch(t.text) and t.pos_ in ("NUM", "ADJ", "PROPN", "NOUN"):
-                # "in the 1967 war", "the 2016 offensive": a year the NER left untagged
-                spans.append(doc[i : i + 1])
-        return spans
+def _sentence_date_ents(sent) -> list:
+    """DATE/TIME entities wholly inside `sent`. `Span.ents` would build every entity of the doc
+    on each call (O(doc) per sentence, called several times per claim); a scan of the
+    sentence's own tokens gives the same spans."""
+    doc = sent.doc
+    spans, i = [], sent.start
+    while i < sent.end:
+        token = doc[i]
+        if token.ent_iob_ != "B":
+            i += 1
+            continue
+        j = i + 1
+        while j < len(doc) and doc[j].ent_iob_ == "I":
+            j += 1
+        if j <= sent.end and token.ent_type_ in ("DATE", "TIME"):
+            spans.append(doc[i:j])
+        i = j
+    return spans
 
 
 def _date_spans(sent):
     """DATE entities of a sentence, plus weekday/relative tokens the NER missed."""
-    return _DocDateTokens(sent.doc).spans(sent)
+    spans = _sentence_date_ents(sent)
+    covered = {t.i for e in spans for t in e}
+    doc = sent.doc
+    for t in sent:
+        if t.i in covered:
+            continue
+        low = t.lower_
+        if low in WEEKDAYS and len(low) > 3 or low in ("yesterday", "today", "tonight", "overnight") or (
+                low == "now" and t.dep_ == "advmod" and (t.head.lemma_ == "be" or t.head.pos_ in (
+                    "NOUN", "PROPN"))):
+            # "is now within 10 km of", "the rebels now 10 km away": a state as of today; "HTS
+            # now holds X" dates the holding, not the events that led to it
+
+            spans.append(doc[t.i : t.i + 1])
+        elif _YEAR_TOKEN.fullmatch(t.text) and t.pos_ in ("NUM", "ADJ", "PROPN", "NOUN"):
+            # "in the 1967 war", "the 2016 offensive": a year the NER left untagged
+            spans.append(doc[t.i : t.i + 1])
+    return spans
 
 
 def _clause_head(tok):
@@ -308,15 +285,12 @@ class DocDates:
         self.published = published
         self._spans: dict[tuple[int, int], list] = {}
         self._governing: dict[tuple[int, int, int], DateRef | None] = {}
-        self._tokens: _DocDateTokens | None = None
 
     def spans(self, sent) -> list:
         key = (sent.start, sent.end)
         found = self._spans.get(key)
         if found is None:
-            if self._tokens is None or self._tokens.doc is not sent.doc:
-                self._tokens = _DocDateTokens(sent.doc)
-            found = self._spans[key] = self._tokens.spans(sent)
+            found = self._spans[key] = _date_spans(sent)
         return found
 
     def governing(self, trigger, sent=None) -> DateRef | None:
