@@ -44,10 +44,13 @@ figures_schema = checks.schema(FIGURES)
 # row filters below read the sentence's own text instead, which the blocking check
 # clean_sentence_offsets holds equal to its slice of the body, and each body's length once;
 # the body is sliced only in the output columns, that is for offending rows.
+_INSIDE = "x.start_char >= s.start_char and x.end_char <= s.end_char"
+_SENTENCE_SLICE = "substr(s.text, x.start_char - s.start_char + 1, x.end_char - x.start_char)"  # rows _INSIDE
+
+
 def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
     """Rows of `table` whose [start_char, end_char) is empty, outside its sentence, or whose sentence
     or article is missing. Sentence offsets themselves are checked against body_text on clean.sentences."""
-    inside = "x.start_char >= s.start_char and x.end_char <= s.end_char"
     return f"""
         select {id_cols}, x.article_id, x.sentence_id, x.start_char, x.end_char,
                s.start_char as sentence_start, s.end_char as sentence_end,
@@ -66,14 +69,9 @@ def _evidence_outside_sentence_sql(table: str, id_cols: str) -> str:
                on a.article_id = x.article_id
         where a.article_id is null or s.sentence_id is null
            or x.start_char is null or x.end_char is null or x.end_char <= x.start_char
-           or not ({inside}) or s.end_char > a.body_chars
-           or regexp_full_match({_sentence_slice("x")}, '\\s*')
+           or not ({_INSIDE}) or s.end_char > a.body_chars
+           or regexp_full_match({_SENTENCE_SLICE}, '\\s*')
     """
-
-
-def _sentence_slice(x: str) -> str:
-    """The text at `x`'s offsets, cut from its sentence (for rows inside their sentence)."""
-    return f"substr(s.text, {x}.start_char - s.start_char + 1, {x}.end_char - {x}.start_char)"
 
 
 @checks.check(["nlp", "claims"], blocking=True,
@@ -105,11 +103,11 @@ def entity_mentions_provenance(warehouse: Warehouse) -> dg.AssetCheckResult:
         f"""
         select * from ({_evidence_outside_sentence_sql("nlp.entity_mentions", "x.label, x.text")})
         union all
-        select m.label, m.text, m.article_id, m.sentence_id, m.start_char, m.end_char, null, null,
-               {_sentence_slice("m")}, 'offsets do not return text'
-        from nlp.entity_mentions m join clean.sentences s using (article_id, sentence_id)
-        where m.start_char >= s.start_char and m.end_char <= s.end_char  -- the others are reported above
-          and {_sentence_slice("m")} is distinct from m.text
+        select x.label, x.text, x.article_id, x.sentence_id, x.start_char, x.end_char, null, null,
+               {_SENTENCE_SLICE}, 'offsets do not return text'
+        from nlp.entity_mentions x join clean.sentences s using (article_id, sentence_id)
+        where {_INSIDE}  -- the others are reported above
+          and {_SENTENCE_SLICE} is distinct from x.text
         union all
         select m.label, m.text, m.article_id, m.sentence_id, m.start_char, m.end_char, null, null, m.entity_id,
                'resolution ' || coalesce(m.resolution, 'NULL')

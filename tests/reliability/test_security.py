@@ -35,6 +35,8 @@ ALLOWED_INTERPOLATIONS = {
         "id_cols": "_evidence_outside_sentence_sql: column-list literals at every call",
         "id_col": "_dates_sql: column-name literals at every call",
         "_evidence_outside_sentence_sql('nlp.entity_mentions', 'x.label, x.text')": "literals only",
+        "_INSIDE": "a module constant: a condition on offset columns",
+        "_SENTENCE_SLICE": "a module constant: substr over offset columns",
     },
     "pipeline/checks/warehouse.py": {
         "_CERTAINTY.format('c')": "a constant SQL expression with a literal table alias",
