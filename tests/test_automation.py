@@ -322,7 +322,7 @@ def test_definitions_with_all_automation_load():
 
 # -- code versions: an edited layer re-runs itself and what is downstream, nothing upstream ------
 
-def _tick_after_edit(monkeypatch, edit) -> set[str]:
+def _tick_after_edit(edit) -> set[str]:
     """Every real asset materialised once and its checks passed, one automation tick, `edit` applied and the code
     location reloaded (`versioned_assets` again), a second tick: the asset keys it requests."""
     from pipeline.definitions import build_definitions
@@ -362,7 +362,7 @@ def test_a_rule_edit_reruns_the_nlp_layer_and_the_marts_not_raw_or_clean(monkeyp
     def edit_a_claim_rule():
         monkeypatch.setattr(versioning, "rules_version", lambda: original() + "edited")
 
-    assert _tick_after_edit(monkeypatch, edit_a_claim_rule) == NLP | MARTS_AND_EXPORTS
+    assert _tick_after_edit(edit_a_claim_rule) == NLP | MARTS_AND_EXPORTS
 
 
 def test_a_cleaning_edit_reruns_clean_and_everything_after_it(monkeypatch):
@@ -373,7 +373,7 @@ def test_a_cleaning_edit_reruns_clean_and_everything_after_it(monkeypatch):
     def edit_cleaning():
         monkeypatch.setattr(definitions, "layer_code_versions", lambda: {**original(), "clean": "edited"})
 
-    assert _tick_after_edit(monkeypatch, edit_cleaning) == {"clean/articles", "clean/sentences"} | NLP | MARTS_AND_EXPORTS
+    assert _tick_after_edit(edit_cleaning) == {"clean/articles", "clean/sentences"} | NLP | MARTS_AND_EXPORTS
 
 
 def test_a_reader_edit_reruns_the_raw_layer_too(monkeypatch):
@@ -384,6 +384,6 @@ def test_a_reader_edit_reruns_the_raw_layer_too(monkeypatch):
     def edit_reading():
         monkeypatch.setattr(definitions, "layer_code_versions", lambda: {**original(), "raw": "edited"})
 
-    requested = _tick_after_edit(monkeypatch, edit_reading)
+    requested = _tick_after_edit(edit_reading)
     assert {"raw/articles", "raw/rejected_files", "clean/articles", "nlp/claims", "warehouse/control_daily"} <= requested
     assert not any(k.startswith(("ref/", "reports/")) for k in requested)
