@@ -103,14 +103,14 @@ class _Tokens:
 class TokenScans:
     def __init__(self, vocab: Vocab):
         self.vocab = vocab
-        self.classes: dict[int, int] = {}  # LOWER id -> word-class bits
+        classes: dict[int, int] = {}  # LOWER id -> word-class bits
         for name, words in _CLASSES.items():
             for w in words:
                 h = vocab.strings.add(w)
-                self.classes[h] = self.classes.get(h, 0) | _BIT[name]
-        # the same as sorted arrays, looked up for a whole doc at once (np.searchsorted)
-        self.class_keys = np.array(sorted(self.classes), dtype=np.uint64)
-        self.class_bits = np.array([self.classes[h] for h in self.class_keys.tolist()], dtype=np.int64)
+                classes[h] = classes.get(h, 0) | _BIT[name]
+        # as sorted arrays, looked up for a whole doc at once (np.searchsorted)
+        self.class_keys = np.array(sorted(classes), dtype=np.uint64)
+        self.class_bits = np.array([classes[h] for h in self.class_keys.tolist()], dtype=np.int64)
         self.hyphen = vocab.strings.add("-")
         self._capital: dict[int, bool] = {}  # ORTH id -> starts with a capital (the vocab only grows)
         self._upper: dict[int, bool] = {}  # ORTH id -> its first character is upper case
