@@ -24,12 +24,16 @@ def _module_file(name: str) -> Path:
     return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
+def _module_source(name: str) -> bytes:
+    return _module_file(name).read_bytes()
+
+
 @lru_cache(maxsize=None)
 def code_version(*modules: str, data_files: tuple[str, ...] = ()) -> str:
     h = hashlib.sha256()
     for name in modules:
         h.update(name.encode())
-        h.update(_module_file(name).read_bytes())
+        h.update(_module_source(name))
     for path in data_files:
         h.update(Path(path).read_bytes())
     return h.hexdigest()[:16]
@@ -56,6 +60,7 @@ RULE_MODULES = (
     "pipeline.nlp.token_scans",
     "pipeline.nlp.claims",
     "pipeline.nlp.figures",
+    "pipeline.nlp.lemmas",
     "pipeline.nlp.certainty",
     "pipeline.nlp.spans",
     "pipeline.nlp.types",
@@ -106,6 +111,14 @@ def rules_version() -> str:
 def resolution_version() -> str:
     """The entity resolver's part of `rules_version` (FRONTLINE_EXTRACTOR_VERSION included)."""
     return _stage_b_version(RESOLUTION_MODULES)
+
+
+def extractor_version(module: str) -> str:
+    """What a stage-B extractor's records (claims, figures) depend on besides the parsed doc and
+    its entity resolution: the extractor's import closure, the reference data and
+    FRONTLINE_EXTRACTOR_VERSION. An edit to the claim rules leaves the figures' version as it
+    was, so the figures of every cached doc are replayed, not extracted again."""
+    return _stage_b_version(import_closure(module))
 
 
 def import_closure(module: str) -> tuple[str, ...]:

@@ -354,15 +354,20 @@ MARTS_AND_EXPORTS = {
 NLP = {"nlp/entity_mentions", "nlp/claims", "nlp/figures"}
 
 
-def test_a_rule_edit_reruns_the_nlp_layer_and_the_marts_not_raw_or_clean(monkeypatch):
-    import pipeline.versioning as versioning
+def test_a_rule_edit_reruns_the_nlp_layer_and_the_marts_not_raw_or_clean():
+    import contextlib
 
-    original = versioning.rules_version
+    from pipeline.bench import simulated_edit
 
-    def edit_a_claim_rule():
-        monkeypatch.setattr(versioning, "rules_version", lambda: original() + "edited")
+    def requested_after(module: str) -> set[str]:
+        with contextlib.ExitStack() as edits:
+            return _tick_after_edit(lambda: edits.enter_context(simulated_edit(module)))
 
-    assert _tick_after_edit(edit_a_claim_rule) == NLP | MARTS_AND_EXPORTS
+    assert requested_after("pipeline.nlp.claims") == NLP | MARTS_AND_EXPORTS
+    assert requested_after("pipeline.nlp.figures") == NLP | MARTS_AND_EXPORTS
+    # the gazetteer code builds the reference tables too
+    assert requested_after("pipeline.reference.gazetteer") == (
+        NLP | MARTS_AND_EXPORTS | {"ref/places", "ref/actors", "ref/baseline_control"})
 
 
 def test_a_cleaning_edit_reruns_clean_and_everything_after_it(monkeypatch):

@@ -1,7 +1,9 @@
 """The two-stage spaCy run: preset sentences, cached stage A, rules re-run on cached docs."""
 
 import datetime as dt
+import json
 
+from pipeline.bench import simulated_edit
 from pipeline.nlp.pipeline import ArticleText, DocCache, parse_articles
 
 TEXT = "Army Pulls Back\nIDLIB (Example News) – Rebels captured Saraqib on Monday. The army withdrew to Hama."
@@ -96,10 +98,12 @@ def test_cached_entity_resolutions_replay_the_resolver_exactly(nlp, tmp_path, mo
     first = DocCache(tmp_path)
     analyse_documents(nlp, articles, cache=first, batch_size=2)
     assert first.resolutions_reused == 0
-    # a claim or figure rule edit changes the rows' key, not the resolver's: resolutions replay
+    # a claim rule edit changes the rows' key, not the resolver's: resolutions replay, and the
+    # claim rules run on them again
     replay = DocCache(tmp_path)
-    rows = analyse_documents(nlp, articles, cache=replay, batch_size=2)
-    assert (replay.hits, replay.resolutions_reused) == (6, 6)
+    with simulated_edit("pipeline.nlp.claims"):
+        rows = analyse_documents(nlp, articles, cache=replay, batch_size=2)
+    assert (replay.hits, replay.resolutions_reused, replay.claims_reused) == (6, 6, 0)
     for kind in ("mentions", "claims", "figures"):
         assert rows.frame(kind).equals(fresh.frame(kind)), kind
     assert rows.mentions["entity_id"].drop_nulls().len() > 0 and rows.claims.height > 0
@@ -117,6 +121,44 @@ def test_cached_entity_resolutions_replay_the_resolver_exactly(nlp, tmp_path, mo
     every = DocCache(tmp_path)
     analyse_documents(nlp, articles, cache=every, batch_size=2)
     assert (every.hits, every.resolutions_reused) == (6, 0)
+
+
+def test_an_edit_to_one_extractor_replays_the_other_from_the_cache(nlp, tmp_path):
+    from pipeline.nlp.corpus import analyse_documents
+
+    articles = _varied(6)
+    fresh = analyse_documents(nlp, articles, batch_size=2)
+    assert fresh.claims["event_date"].drop_nulls().len() > 0  # dates go through the JSON files
+    assert fresh.figures["value_best"].drop_nulls().len() > 0
+    analyse_documents(nlp, articles, cache=DocCache(tmp_path), batch_size=2)
+
+    def rerun(*edited: str) -> DocCache:
+        cache = DocCache(tmp_path)
+        with simulated_edit(*edited):
+            rows = analyse_documents(nlp, articles, cache=cache, batch_size=2)
+        for kind in ("mentions", "claims", "figures"):
+            assert rows.frame(kind).equals(fresh.frame(kind)), (edited, kind)
+        return cache
+
+    claims_edit, figures_edit = rerun("pipeline.nlp.claims"), rerun("pipeline.nlp.figures")
+    assert (claims_edit.claims_reused, claims_edit.figures_reused) == (0, 6)
+    assert (figures_edit.claims_reused, figures_edit.figures_reused) == (6, 0)
+    # a module both import (the lemmas) runs both again; the resolver's output still replays
+    shared = rerun("pipeline.nlp.lemmas")
+    assert (shared.claims_reused, shared.figures_reused, shared.resolutions_reused) == (0, 0, 6)
+    # nothing edited: both replay
+    untouched = rerun()
+    assert (untouched.claims_reused, untouched.figures_reused) == (6, 6)
+
+
+def test_replayed_records_are_the_extracted_ones():
+    from pipeline.nlp.types import Claim, Figure
+
+    claim = Claim(3, 40, "captured", "Hama", "hama", event_date=dt.date(2024, 12, 5), extra={"rule": "x"})
+    figure = Figure(0, 9, "killed", 10.0, 12.0, None, "range", event_date=None)
+    for record in (claim, figure):
+        row = json.loads(json.dumps(record.row(), default=str))
+        assert type(record).from_row(row).row() == record.row()
 
 
 def test_a_run_keeps_the_cache_fingerprints_it_started_with(nlp, tmp_path, monkeypatch):

@@ -102,8 +102,9 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
         replace_table(con, "nlp.article_state", state)
     context.log.info(
         f"{len(changed)} of {len(texts)} articles analysed ({rows.n_tokens} tokens) in {elapsed:.1f}s; "
-        f"doc cache {cache.hits} hits, {cache.misses} parsed; {cache.resolutions_reused} entity resolutions "
-        f"reused; {len(unchanged)} articles reused unchanged"
+        f"doc cache {cache.hits} hits, {cache.misses} parsed; {cache.resolutions_reused} entity resolutions, "
+        f"{cache.claims_reused} claim and {cache.figures_reused} figure extractions reused; "
+        f"{len(unchanged)} articles reused unchanged"
     )
     run_stats = {
         "articles_analysed": len(changed),
@@ -114,6 +115,8 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
         "docs_parsed": cache.misses,
         "docs_from_cache": cache.hits,
         "resolutions_reused": cache.resolutions_reused,
+        "claims_reused": cache.claims_reused,
+        "figures_reused": cache.figures_reused,
         "model": nlp_model.model_name,
     }
     places = mentions.filter(mentions["label"] == "PLACE")

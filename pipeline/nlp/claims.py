@@ -27,6 +27,7 @@ from pipeline.nlp.certainty import (
     _clause_chain,
     assess,
 )
+from pipeline.nlp.lemmas import IRREGULAR_FORMS, lemma
 from pipeline.nlp.spans import DocText, EntityIndex
 from pipeline.nlp.types import Claim
 from pipeline.text.temporal import DocDates
@@ -224,22 +225,6 @@ def _is_headline(sent: Span, text: str) -> bool:
 # government camp (with Russia) flies over contested towns; the gold convention
 # (docs/accuracy.md) codes such strikes `government`. A corpus about another war changes this.
 DEFAULT_AIR_SIDE = "government"
-
-# Events inferred without an actor: the side that usually performs them cannot be known from
-# the word alone, so they stay "unknown" unless the context names an actor.
-
-
-# The small model's lemmatizer misses some irregular and prefixed past forms ("retook").
-IRREGULAR_FORMS = {"retook": "retake", "retaken": "retake", "took": "take", "taken": "take",
-                   "overran": "overrun", "fell": "fall", "fallen": "fall", "withdrew": "withdraw",
-                   "withdrawn": "withdraw", "fled": "flee", "lost": "lose", "won": "win",
-                   "struck": "strike", "stricken": "strike", "besieged": "besiege",
-                   "recaptured": "recapture", "regained": "regain", "overrun": "overrun"}
-
-
-def lemma(tok: Token) -> str:
-    return IRREGULAR_FORMS.get(tok.lower_, tok.lemma_.lower())
-
 
 _TRIGGER_WORDS = frozenset(VERB_EVENTS) | frozenset(NOUN_EVENTS) | DISTANCE_NOUNS | EXPEL_VERBS
 _may_trigger: dict[tuple[int, int], bool] = {}  # (LOWER id, LEMMA id) -> could a rule fire on it

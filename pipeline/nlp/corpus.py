@@ -139,7 +139,7 @@ ARTICLES_PER_WORKER = 512
 _WORKER: dict = {}
 
 
-_CACHE_COUNTS = ("hits", "misses", "resolutions_reused")
+_CACHE_COUNTS = ("hits", "misses", "resolutions_reused", "claims_reused", "figures_reused")
 
 
 def _analyse_chunk(chunk: list[ArticleText]) -> tuple[NlpRows, tuple[int, ...]]:

@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, REPORT_VERBS, assess
-from pipeline.nlp.claims import lemma
+from pipeline.nlp.lemmas import lemma
 from pipeline.nlp.spans import DocText, EntityIndex
 from pipeline.nlp.types import Figure
 from pipeline.text.numbers import parse_number, parse_range, parse_vague, to_km

@@ -23,6 +23,20 @@ def _row(record) -> dict:
     return {name: getattr(record, name) for name in _columns(type(record))}
 
 
+@cache
+def _date_columns(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if "dt.date" in str(f.type))
+
+
+def _from_row(cls, row: dict):
+    """The record back from its row as stored in JSON (dates as ISO strings); `extra` stays empty."""
+    values = dict(row)
+    for name in _date_columns(cls):
+        if values.get(name) is not None:
+            values[name] = dt.date.fromisoformat(values[name])
+    return cls(**values)
+
+
 @dataclass
 class Claim:
     start_char: int  # the evidence span (usually the sentence or the clause)
@@ -44,6 +58,10 @@ class Claim:
 
     def row(self) -> dict:
         return _row(self)
+
+    @classmethod
+    def from_row(cls, row: dict) -> Claim:
+        return _from_row(cls, row)
 
 
 @dataclass
@@ -67,3 +85,7 @@ class Figure:
 
     def row(self) -> dict:
         return _row(self)
+
+    @classmethod
+    def from_row(cls, row: dict) -> Figure:
+        return _from_row(cls, row)
