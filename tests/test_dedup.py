@@ -151,3 +151,20 @@ def test_an_exact_copy_of_a_near_duplicate_points_to_the_original():
     edited = BASE.replace("thousands fled", "many thousands fled") + " Translated by Another Outlet."
     items = [("orig", BASE, 1), ("near", edited, 2), ("copy_of_near", edited.upper(), 3)]
     assert find_duplicates(items) == {"near": "orig", "copy_of_near": "orig"}
+
+
+def test_overlaps_count_shared_shingles_as_set_intersection_does():
+    import numpy as np
+
+    from pipeline.text.dedup import _overlaps, _shingles
+
+    rng = np.random.default_rng(3)
+    mine = np.unique(rng.integers(0, 5000, 400).astype(np.uint64))
+    others = [np.unique(rng.integers(0, 5000, n).astype(np.uint64)) for n in (1, 50, 700, 3000)]
+    others.append(np.array([mine.max() + 1, mine.min()], dtype=np.uint64))  # past both ends
+    assert _overlaps(mine, others).tolist() == [len(set(mine.tolist()) & set(o.tolist())) for o in others]
+    # shingles: sorted and distinct, the same text gives the same ones, shorter texts one shingle
+    words = "rebels entered the city rebels entered the city from the north".split()
+    sh = _shingles(words)
+    assert (np.diff(sh.astype(np.int64)) > 0).all() and len(sh) == len(set(zip(*[words[i:] for i in range(5)])))
+    assert len(_shingles(["two", "words"])) == 1 and (_shingles(list(words)) == sh).all()

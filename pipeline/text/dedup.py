@@ -33,6 +33,8 @@ _rng = np.random.default_rng(20241205)  # fixed: signatures must be identical ac
 _A = _rng.integers(0, 1 << 63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.integers(0, 1 << 63, size=NUM_PERM, dtype=np.uint64)
 _SHIFT = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_SHINGLE_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, so the polynomial keeps every word's bits
 
 
 def normalise_for_dedup(text: str) -> list[str]:
@@ -41,26 +43,36 @@ def normalise_for_dedup(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text)
 
 
-def _shingles(tokens: list[str]) -> set[int]:
+def _shingles(tokens: list[str]) -> np.ndarray:
+    """The distinct word k-shingles as sorted 32-bit hashes (uint64 for the signature's arithmetic)."""
     k = min(SHINGLE, len(tokens))
-    # crc32 rather than hash(): stable across processes, so repeated runs bucket identically.
-    return {zlib.crc32(" ".join(tokens[i : i + k]).encode("utf-8")) for i in range(len(tokens) - k + 1)}
+    n = len(tokens) - k + 1
+    # crc32 per word rather than hash(): stable across processes, so repeated runs bucket
+    # identically; the k words' hashes are combined per shingle by a polynomial hash mod 2^64,
+    # folded to 32 bits (the signature's multiply-shift hash is universal for 32-bit keys)
+    words = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64, count=len(tokens))
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            h = h * _SHINGLE_BASE + words[j : j + n]
+    return np.unique((h >> _SHIFT) ^ (h & _LOW32))
 
 
-def _signature(shingles: set[int]) -> np.ndarray:
+def _signature(shingles) -> np.ndarray:
     """128 minimum hashes (uint32: the multiply-shift hash keeps the high 32 bits)."""
-    x = np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
+    x = shingles if isinstance(shingles, np.ndarray) else np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
     with np.errstate(over="ignore"):  # wrapping mod 2^64 is the hash
         hashed = (np.outer(_A, x) + _B[:, None]) >> _SHIFT
     return hashed.min(axis=1).astype(np.uint32)
 
 
-def similarity(a: set[int], b: set[int]) -> tuple[float, float]:
-    """(Jaccard, containment of the smaller set in the larger)."""
-    if not a or not b:
-        return 0.0, 0.0
-    inter = len(a & b)
-    return inter / (len(a) + len(b) - inter), inter / min(len(a), len(b))
+def _overlaps(shingles: np.ndarray, others: list[np.ndarray]) -> np.ndarray:
+    """How many shingles `shingles` shares with each of `others` (all sorted and distinct), in
+    one pass over the candidates instead of one set intersection each."""
+    pooled = np.concatenate(others)
+    at = np.minimum(np.searchsorted(shingles, pooled), len(shingles) - 1)
+    owner = np.repeat(np.arange(len(others)), [len(o) for o in others])
+    return np.bincount(owner, weights=shingles[at] == pooled, minlength=len(others)).astype(np.int64)
 
 
 def _settled_prefix(ordered: list[tuple[str, str, Hashable]], known: dict[str, tuple]) -> int:
@@ -104,14 +116,14 @@ def find_duplicates(
         return {aid: known[aid][1] for aid, _, _ in ordered if known[aid][1] not in (None, aid)}
     result: dict[str, str] = {}
     text_of = {article_id: text for article_id, text, _ in ordered}
-    shingles: dict[str, set[int]] = {}
+    shingles: dict[str, np.ndarray] = {}
     minhash: dict[str, bytes] = {}
     exact_keys: dict[str, str] = {}
     buckets: dict[tuple[int, bytes], list[str]] = defaultdict(list)
     rows = NUM_PERM // BANDS
     position = {it[0]: i for i, it in enumerate(ordered)}
 
-    def shingles_of(article_id: str) -> set[int]:
+    def shingles_of(article_id: str) -> np.ndarray:
         if article_id not in shingles:
             shingles[article_id] = _shingles(normalise_for_dedup(text_of[article_id] or ""))
         return shingles[article_id]
@@ -156,17 +168,18 @@ def find_duplicates(
         if same_signature:
             exact_keys[article_id] = hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest()
             best = next((o for o in same_signature if exact_key(o) == exact_keys[article_id]), None)
-        if best is None:
-            # earliest first: the first match is the one a copy points to, the rest need no check
-            for other in sorted(candidates, key=position.__getitem__):
-                other_sh = shingles_of(other)
-                jac, cont = similarity(sh, other_sh)
-                small = min(len(sh), len(other_sh))
-                if jac >= NEAR_DUP_JACCARD or (
-                    small >= MIN_SHINGLES_FOR_CONTAINMENT and cont >= NEAR_DUP_CONTAINMENT
-                ):
-                    best = other
-                    break
+        if best is None and candidates:
+            # earliest first: the first match is the one a copy points to
+            candidates.sort(key=position.__getitem__)
+            others = [shingles_of(other) for other in candidates]
+            inter = _overlaps(sh, others)
+            sizes = np.array([len(o) for o in others])
+            small = np.minimum(sizes, len(sh))
+            matches = (inter / (len(sh) + sizes - inter) >= NEAR_DUP_JACCARD) | (
+                (small >= MIN_SHINGLES_FOR_CONTAINMENT) & (inter / small >= NEAR_DUP_CONTAINMENT)
+            )
+            if matches.any():
+                best = candidates[int(matches.argmax())]
         if best is not None:
             result[article_id] = best
             continue
