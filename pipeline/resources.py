@@ -219,17 +219,20 @@ class NlpModel(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         # The model (not just the library) loads here, once per process, never at Definitions load.
-        from pipeline.nlp.pipeline import build_nlp
-
-        self._nlp = build_nlp(self.model_name)
+        self._nlp = self._build()
 
     @property
     def nlp(self):
         if self._nlp is None:
-            from pipeline.nlp.pipeline import build_nlp
-
-            self._nlp = build_nlp(self.model_name)
+            self._nlp = self._build()
         return self._nlp
+
+    def _build(self):
+        from pipeline.nlp.pipeline import build_nlp
+
+        # the gazetteer rulers are filled when a doc is parsed: a rebuild from cached docs
+        # (after a rule edit) never needs them
+        return build_nlp(self.model_name, entity_patterns=False)
 
     def cache_path(self, warehouse_database: str) -> Path | None:
         if self.cache_dir:

@@ -114,6 +114,14 @@ def resolution_version() -> str:
     return _stage_b_version(RESOLUTION_MODULES)
 
 
+def ruler_source_version() -> str:
+    """What the gazetteer and actor rulers' patterns are built from: the code that builds them
+    (the import closure of pipeline.nlp.entities) and the reference data. It keys the memo of the
+    parsed-doc fingerprint (pipeline.nlp.pipeline.model_fingerprint), so that a run that parses
+    nothing need not build the patterns to know which cached docs are valid."""
+    return code_version(*import_closure("pipeline.nlp.entities"), data_files=_reference_data())
+
+
 def extractor_version(module: str) -> str:
     """What a stage-B extractor's records (claims, figures) depend on besides the parsed doc and
     its entity resolution: the extractor's import closure, the reference data and

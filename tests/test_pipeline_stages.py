@@ -343,3 +343,35 @@ def test_doc_text_cuts_the_texts_span_text_gives(nlp):
         assert texts.of(span) == span.text
     bare = nlp.make_doc(text)  # a doc no run has seen: the text is built from its tokens
     assert DocText(bare).text == text
+
+
+def test_a_run_from_cached_docs_does_not_build_the_gazetteer_rulers(nlp, tmp_path):
+    from pipeline.nlp.corpus import analyse_documents
+    from pipeline.nlp.entities import entity_patterns_pending
+    from pipeline.nlp.pipeline import build_nlp, model_fingerprint
+
+    articles = _varied(4)
+    eager = analyse_documents(nlp, articles, cache=DocCache(tmp_path), batch_size=2)
+    # the parse kept the fingerprint under the version of what builds the patterns
+    lazy = build_nlp(entity_patterns=False)
+    assert entity_patterns_pending(lazy)
+    cache = DocCache(tmp_path)
+    rows = analyse_documents(lazy, articles, cache=cache, batch_size=2)
+    assert entity_patterns_pending(lazy) and (cache.hits, cache.misses) == (4, 0)
+    assert cache.fingerprint == model_fingerprint(nlp)
+    for kind in ("mentions", "claims", "figures"):
+        assert rows.frame(kind).equals(eager.frame(kind)), kind
+
+    # a text not in the cache: the rulers are filled before the parse, and find the same places
+    new = [_article("b1", TEXT.replace("Saraqib", "Khan Shaykhun"))]
+    parsed = analyse_documents(lazy, new, cache=cache, batch_size=2)
+    assert not entity_patterns_pending(lazy) and cache.misses == 1
+    assert parsed.mentions.equals(analyse_documents(nlp, new, batch_size=2).mentions)
+    assert "Khan Shaykhun" in parsed.mentions["text"].to_list()
+
+    # an edit to the code that builds the patterns: the kept fingerprint is not trusted, the
+    # patterns are built and hashed again (here the same, so the cached docs stay valid)
+    edited = build_nlp(entity_patterns=False)
+    with simulated_edit("pipeline.reference.patterns"):
+        assert model_fingerprint(edited, memo=tmp_path) == model_fingerprint(nlp)
+    assert not entity_patterns_pending(edited)

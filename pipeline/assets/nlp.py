@@ -8,7 +8,7 @@ import polars as pl
 
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
 from pipeline.nlp.corpus import analyse_documents, article_texts
-from pipeline.nlp.pipeline import DocCache, analysis_key, model_fingerprint
+from pipeline.nlp.pipeline import DocCache, analysis_key
 from pipeline.resources import NlpModel, Warehouse, replace_table
 from pipeline.tables import conform
 
@@ -78,7 +78,8 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
     )
     nlp = nlp_model.nlp
     cache = DocCache(nlp_model.cache_path(warehouse.database))
-    model_fp = model_fingerprint(nlp)
+    cache.bind(nlp)
+    model_fp = cache.fingerprint
     keys = {t.article_id: analysis_key(model_fp, t) for t in texts}
     previous = _previous_keys(warehouse)
     unchanged = sorted(a for a, k in keys.items() if previous.get(a) == k)

@@ -15,7 +15,8 @@ from pathlib import Path
 import polars as pl
 from spacy.language import Language
 
-from pipeline.nlp.pipeline import DEFAULT_BATCH_SIZE, ArticleText, DocCache, parse_articles
+from pipeline.nlp.pipeline import (DEFAULT_BATCH_SIZE, ArticleText, DocCache, load_entity_patterns, needs_parsing,
+                                   parse_articles)
 from pipeline.parallel import can_fork, imap_forked
 from pipeline.tables import conform, schema
 
@@ -127,6 +128,8 @@ def analyse_documents(
         cache.bind(nlp)  # before any worker forks
     if n_process > 1 and len(articles) >= 2 * batch_size:  # less is not worth starting workers for
         if can_fork():
+            if needs_parsing(articles, cache):
+                load_entity_patterns(nlp)  # once here, not once per forked worker
             return _analyse_in_workers(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)
         # no fork on this platform: spaCy's own processes run the model (docs travel back serialised)
         return _analyse(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)

@@ -587,24 +587,41 @@ def make_entity_ruler_patterns(tokenizer=None) -> list[dict]:
     return ruler_patterns(load_gazetteer(), load_actor_registry(), tokenizer=tokenizer)
 
 
-def add_entity_components(nlp: Language) -> Language:
-    """Add the gazetteer/actor entity ruler before `ner` and the resolver after it."""
+def add_entity_components(nlp: Language, *, load_patterns: bool = True) -> Language:
+    """Add the gazetteer/actor entity rulers before `ner` and the resolver after it. Without
+    `load_patterns` the rulers stay empty until `load_entity_patterns` (the parse does it): a
+    run that parses nothing, such as a rule edit's rebuild from cached docs, skips ~0.8 s."""
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
+    # One-token names first, exact case; the main ruler runs after and overwrites them where a
+    # longer name covers them ("Hama countryside"), as one ruler would keep the longest match.
+    nlp.add_pipe("entity_ruler", name=NAMES_RULER_NAME, **where,
+                 config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
+    nlp.add_pipe("entity_ruler", name=RULER_NAME, **where,
+                 config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    if load_patterns:
+        load_entity_patterns(nlp)
+    after = {"after": "ner"} if "ner" in nlp.pipe_names else {}
+    nlp.add_pipe(RESOLVER_NAME, **after)
+    return nlp
+
+
+def entity_patterns_pending(nlp: Language) -> bool:
+    # read from the rulers themselves, not kept aside: a reloaded module must not fill them twice
+    return all(n in nlp.pipe_names and not len(nlp.get_pipe(n)) for n in (NAMES_RULER_NAME, RULER_NAME))
+
+
+def load_entity_patterns(nlp: Language) -> bool:
+    """Fill the gazetteer and actor rulers, once per pipeline (every name is tokenised: ~0.8 s);
+    True when this call filled them."""
+    if not entity_patterns_pending(nlp):
+        return False
     patterns, names = case_sensitive_names(
         compile_for_speed(make_entity_ruler_patterns(nlp.tokenizer), nlp.tokenizer), nlp.tokenizer
     )
-    # One-token names first, exact case; the main ruler runs after and overwrites them where a
-    # longer name covers them ("Hama countryside"), as one ruler would keep the longest match.
-    names_ruler = nlp.add_pipe("entity_ruler", name=NAMES_RULER_NAME, **where,
-                               config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-    ruler = nlp.add_pipe("entity_ruler", name=RULER_NAME, **where,
-                         config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
     # EntityRuler.add_patterns runs every component before the ruler (tok2vec, tagger, parser,
     # lemmatizer) over each phrase pattern; ORTH and LOWER phrases need only the tokenizer, and
     # with every pipe disabled the ruler tokenises its ~4,000 phrases in 0.2 s instead of 3 s.
     with nlp.select_pipes(disable=nlp.pipe_names):
-        names_ruler.add_patterns(names)
-        ruler.add_patterns(patterns)
-    after = {"after": "ner"} if "ner" in nlp.pipe_names else {}
-    nlp.add_pipe(RESOLVER_NAME, **after)
-    return nlp
+        nlp.get_pipe(NAMES_RULER_NAME).add_patterns(names)
+        nlp.get_pipe(RULER_NAME).add_patterns(patterns)
+    return not entity_patterns_pending(nlp)

