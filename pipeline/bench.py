@@ -671,8 +671,9 @@ def run_benchmark(
 
         # (e) A claim rule edit: the rules fingerprint changes and the resolver's and the figure
         # rules' do not, so every article's rows are stale while its parsed doc, its entity
-        # resolution and its figures stay valid in the cache. Rebuilt as the automation sensor would: the nlp layer and
-        # what is downstream of it; then the same edit once more with the whole job.
+        # resolution and its figures stay valid in the cache. Rebuilt as the automation sensor
+        # would: the nlp layer and what is downstream of it; then the same edit once more with
+        # the whole job.
         before = code_versions()
         cpu = _cpu_s()
         with simulated_edit(CLAIM_RULES), _profiled(profile_dir, "rules_only"):

@@ -58,11 +58,10 @@ def _shingles(tokens: list[str]) -> np.ndarray:
     return np.unique((h >> _SHIFT) ^ (h & _LOW32))
 
 
-def _signature(shingles) -> np.ndarray:
+def _signature(shingles: np.ndarray) -> np.ndarray:
     """128 minimum hashes (uint32: the multiply-shift hash keeps the high 32 bits)."""
-    x = shingles if isinstance(shingles, np.ndarray) else np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
     with np.errstate(over="ignore"):  # wrapping mod 2^64 is the hash
-        hashed = (np.outer(_A, x) + _B[:, None]) >> _SHIFT
+        hashed = (np.outer(_A, shingles) + _B[:, None]) >> _SHIFT
     return hashed.min(axis=1).astype(np.uint32)
 
 
