@@ -375,3 +375,33 @@ def test_a_run_from_cached_docs_does_not_build_the_gazetteer_rulers(nlp, tmp_pat
     with simulated_edit("pipeline.reference.patterns"):
         assert model_fingerprint(edited, memo=tmp_path) == model_fingerprint(nlp)
     assert not entity_patterns_pending(edited)
+
+
+def test_the_gazetteer_rulers_patterns_are_kept_beside_the_doc_cache(nlp, tmp_path):
+    from pipeline.nlp.entities import NAMES_RULER_NAME, RULER_NAME
+    from pipeline.nlp.pipeline import build_nlp, load_entity_patterns
+
+    first = build_nlp(entity_patterns=False)
+    assert load_entity_patterns(first, tmp_path) and not load_entity_patterns(first, tmp_path)
+    [kept] = (tmp_path / "ruler-patterns").iterdir()
+    # a later pipeline fills its rulers from the kept file, not by tokenising every name again
+    kept.write_text(kept.read_text().replace('"Saraqib"', '"Saraqib Kept"'))
+    second = build_nlp(entity_patterns=False)
+    assert load_entity_patterns(second, tmp_path)
+    names = {p["pattern"] for p in second.get_pipe(NAMES_RULER_NAME).patterns if isinstance(p["pattern"], str)}
+    assert "Saraqib Kept" in names and "Saraqib" not in names
+
+    # an edit to the code that builds them: a new key, built afresh, the same as without a memo
+    with simulated_edit("pipeline.reference.patterns"):
+        edited = build_nlp(entity_patterns=False)
+        assert load_entity_patterns(edited, tmp_path)
+    assert len(list((tmp_path / "ruler-patterns").iterdir())) == 2
+    for name in (NAMES_RULER_NAME, RULER_NAME):
+        assert edited.get_pipe(name).patterns == nlp.get_pipe(name).patterns, name
+
+    # a torn file is built again and replaced
+    kept.write_text('{"frontline_name_ruler": [')
+    torn = build_nlp(entity_patterns=False)
+    assert load_entity_patterns(torn, tmp_path)
+    assert torn.get_pipe(RULER_NAME).patterns == nlp.get_pipe(RULER_NAME).patterns
+    assert kept.read_text().startswith("{") and kept.read_text().endswith("]}")

@@ -129,7 +129,7 @@ def analyse_documents(
     if n_process > 1 and len(articles) >= 2 * batch_size:  # less is not worth starting workers for
         if can_fork():
             if needs_parsing(articles, cache):
-                load_entity_patterns(nlp)  # once here, not once per forked worker
+                load_entity_patterns(nlp, cache.root if cache is not None else None)  # once here, not per worker
             return _analyse_in_workers(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)
         # no fork on this platform: spaCy's own processes run the model (docs travel back serialised)
         return _analyse(nlp, articles, cache=cache, batch_size=batch_size, n_process=n_process)

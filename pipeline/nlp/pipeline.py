@@ -119,9 +119,34 @@ def build_nlp(model_name: str | None = None, *, entity_patterns: bool = True) ->
     return nlp
 
 
-def load_entity_patterns(nlp: Language) -> None:
-    """Fill the gazetteer and actor rulers if they are still empty (before a parse)."""
-    importlib.import_module("pipeline.nlp.entities").load_entity_patterns(nlp)
+def load_entity_patterns(nlp: Language, memo: Path | None = None) -> bool:
+    """Fill the gazetteer and actor rulers if they are still empty (before a parse); True when
+    this call filled them. Building their patterns tokenises every name (~1 s, most of what adding
+    one article costs the nlp step); with `memo` (the doc cache's folder) they are kept in
+    `ruler-patterns/` under the version of the code and data that build them and of the tokenizer
+    that splits them, and later runs only add them to the rulers."""
+    entities = importlib.import_module("pipeline.nlp.entities")
+    if not entities.entity_patterns_pending(nlp):
+        return False
+    path = None
+    if memo is not None:
+        key = digest(ruler_source_version(), spacy.__version__, nlp.lang, nlp.meta.get("name", ""),
+                     nlp.meta.get("version", ""))
+        path = memo / "ruler-patterns" / f"{key}.json"
+    patterns = _kept_patterns(path)
+    if patterns is None:
+        patterns = entities.entity_ruler_patterns(nlp)
+        if path is not None:
+            _write_atomic(path, json.dumps(patterns, separators=(",", ":")).encode())
+    return entities.load_entity_patterns(nlp, patterns)
+
+
+def _kept_patterns(path: Path | None) -> dict[str, list[dict]] | None:
+    try:
+        kept = json.loads(path.read_bytes()) if path is not None else None
+    except (OSError, ValueError):  # missing or torn: built again
+        return None
+    return kept if isinstance(kept, dict) and all(isinstance(v, list) for v in kept.values()) else None
 
 
 def needs_parsing(articles: list[ArticleText], cache: DocCache | None) -> bool:
@@ -169,7 +194,7 @@ def model_fingerprint(nlp: Language, memo: Path | None = None) -> str:
         # the tokenizer's library
         key = digest(*meta, *patterns, ",".join(stage_a), *code, ruler_source_version(), spacy.__version__)
         fingerprint = _kept_fingerprint(memo, key) if pending else None
-        if pending and fingerprint is None and entities.load_entity_patterns(nlp):
+        if pending and fingerprint is None and load_entity_patterns(nlp, memo):
             return model_fingerprint(nlp, memo)  # with the patterns built
         if fingerprint is None:
             patterns = [d or _patterns_digest(c) for d, (_, c) in zip(patterns, rulers)]
@@ -320,7 +345,7 @@ def parse_articles(
     if cache is not None:
         cache.misses += len(to_parse)
     if to_parse:
-        load_entity_patterns(nlp)
+        load_entity_patterns(nlp, cache.root if cache is not None else None)
 
     def make_docs() -> Iterable[Doc]:
         for i in to_parse:
@@ -338,7 +363,7 @@ def parse_articles(
         else:
             doc = next(parsed) if i in parse_next else cache.get(nlp, key)
             if doc is None:  # a torn cache file: parse this one now
-                doc = _parse_one(nlp, article)
+                doc = _parse_one(nlp, article, cache.root)
                 cache.misses += 1
             elif i in parse_next:
                 if cache is not None:
@@ -352,8 +377,8 @@ def parse_articles(
         yield article, run_rules(nlp, doc, article, cache=cache, key=key)
 
 
-def _parse_one(nlp: Language, article: ArticleText) -> Doc:
-    load_entity_patterns(nlp)
+def _parse_one(nlp: Language, article: ArticleText, memo: Path | None = None) -> Doc:
+    load_entity_patterns(nlp, memo)
     doc = nlp.make_doc(article.body_text)
     doc._.sentence_bounds = article.sentence_bounds
     return next(iter(nlp.pipe([doc], disable=list(STAGE_B))))
