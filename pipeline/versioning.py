@@ -56,6 +56,7 @@ def cleaning_version() -> str:
 RULE_MODULES = (
     "pipeline.nlp.pipeline",
     "pipeline.nlp.attribute_ruler",
+    "pipeline.nlp.sentences",
     "pipeline.nlp.serialise",
     "pipeline.nlp.entities",
     "pipeline.nlp.token_scans",

