@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 WAREHOUSE ?= $(or $(FRONTLINE_WAREHOUSE),warehouse/frontline.duckdb)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install install-test run test ui sql evaluate bench clean
+.PHONY: install install-test run test ui sql evaluate bench prune-cache clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ evaluate: install
 
 bench: install
 	$(BIN)/python -m pipeline.bench --articles 200
+
+prune-cache: install
+	$(BIN)/python -m pipeline.cache
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb warehouse/.cache .dagster_home

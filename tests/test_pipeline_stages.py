@@ -431,3 +431,41 @@ def test_the_doc_cache_key_covers_frontlines_stage_a_code_and_nothing_after_it(n
         assert fingerprint(module) != base, module  # docs parsed before the edit are not replayed
     # the rules and the cache's own code run after the parse: an edit there re-parses nothing
     assert fingerprint("pipeline.nlp.claims", "pipeline.nlp.entities", "pipeline.nlp.pipeline") == base
+
+
+def test_pruning_the_cache_deletes_only_what_current_runs_never_read(nlp, tmp_path, monkeypatch, capsys):
+    from pipeline.cache import main as prune
+    from pipeline.nlp.corpus import analyse_documents
+
+    articles = _varied(4)
+    analyse_documents(nlp, articles, cache=DocCache(tmp_path), batch_size=2)
+    with simulated_edit("pipeline.nlp.claims"):  # an earlier version of the claim rules
+        analyse_documents(nlp, articles, cache=DocCache(tmp_path), batch_size=2)
+    monkeypatch.setenv("FRONTLINE_EXTRACTOR_VERSION", "an earlier label")
+    analyse_documents(nlp, articles, cache=DocCache(tmp_path), batch_size=2)
+    monkeypatch.delenv("FRONTLINE_EXTRACTOR_VERSION")
+    (tmp_path / "0123456789abcdef").mkdir()  # docs of an earlier model or stage-A code
+    (tmp_path / "notes").mkdir()  # not the cache's own: left alone
+    (tmp_path / "ruler-fingerprints" / "an-earlier-key").write_text("0123456789abcdef")
+
+    cache = DocCache(tmp_path)
+    stale = cache.stale(nlp)
+    current = tmp_path / cache.fingerprint
+    names = [str(p.relative_to(tmp_path)) for p in stale]
+    assert tmp_path / "0123456789abcdef" in stale and tmp_path / "ruler-fingerprints" / "an-earlier-key" in stale
+    assert len([p for p in stale if p.parent == current / "claims"]) == 2  # the edited rules' and the label's
+    assert len([p for p in stale if p.parent == current / "figures"]) == 1  # the label's
+    assert len([p for p in stale if p.parent == current / "resolved"]) == 1  # the label's
+    assert len(stale) == 6, names
+    assert all(current not in (p, *p.parents) or p.parent.name in ("claims", "figures", "resolved") for p in stale)
+
+    model = f"{nlp.meta['lang']}_{nlp.meta['name']}"
+    assert prune(["--cache-dir", str(tmp_path), "--model", model, "--dry-run"]) == 0
+    assert "6 stale entries" in capsys.readouterr().out and all(p.exists() for p in stale)
+    assert prune(["--cache-dir", str(tmp_path), "--model", model]) == 0
+    assert not any(p.exists() for p in stale) and (tmp_path / "notes").is_dir()
+    # what stays is everything a run of the current code reads
+    rerun = DocCache(tmp_path)
+    analyse_documents(nlp, articles, cache=rerun, batch_size=2)
+    assert (rerun.hits, rerun.misses, rerun.resolutions_reused, rerun.claims_reused, rerun.figures_reused) == (4, 0, 4, 4, 4)
+    assert DocCache(tmp_path).stale(nlp) == []

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
+import re
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -106,17 +107,19 @@ def load_entity_patterns(nlp: Language, memo: Path | None = None) -> bool:
     entities = importlib.import_module("pipeline.nlp.entities")
     if not entities.entity_patterns_pending(nlp):
         return False
-    path = None
-    if memo is not None:
-        key = digest(ruler_source_version(), spacy.__version__, nlp.lang, nlp.meta.get("name", ""),
-                     nlp.meta.get("version", ""))
-        path = memo / "ruler-patterns" / f"{key}.json"
+    path = ruler_patterns_path(nlp, memo) if memo is not None else None
     patterns = _kept_patterns(path)
     if patterns is None:
         patterns = entities.entity_ruler_patterns(nlp)
         if path is not None:
             _write_atomic(path, json.dumps(patterns, separators=(",", ":")).encode())
     return entities.load_entity_patterns(nlp, patterns)
+
+
+def ruler_patterns_path(nlp: Language, memo: Path) -> Path:
+    key = digest(ruler_source_version(), spacy.__version__, nlp.lang, nlp.meta.get("name", ""),
+                 nlp.meta.get("version", ""))
+    return memo / "ruler-patterns" / f"{key}.json"
 
 
 def _kept_patterns(path: Path | None) -> dict[str, list[dict]] | None:
@@ -265,6 +268,30 @@ class DocCache:
 
     def put(self, key: str, doc: Doc) -> None:
         _write_atomic(self._path(key), doc_to_bytes(doc))
+
+    def stale(self, nlp: Language) -> list[Path]:
+        """What runs of this pipeline never read: the doc folders of other model fingerprints;
+        in its own folder, the resolutions and records of other versions; fingerprint memos that
+        point elsewhere and other versions' ruler patterns. Only folders named as the cache names
+        them are listed (a foreign folder under the root stays). Doc files of articles no longer
+        in the corpus stay too: a doc file does not know its article."""
+        self.bind(nlp)
+        if not self.root.is_dir():
+            return []
+        out: list[Path] = []
+        for child in self.root.iterdir():
+            if child.name == self._fingerprint:
+                for sub, current in (("resolved", self._resolution), *self._extraction.items()):
+                    if (child / sub).is_dir():
+                        out += [p for p in (child / sub).iterdir() if p.name != current]
+            elif child.is_dir() and re.fullmatch(r"[0-9a-f]{16}", child.name):
+                out.append(child)
+            elif child.name == "ruler-fingerprints" and child.is_dir():
+                out += [p for p in child.iterdir() if _kept_fingerprint(self.root, p.name) != self._fingerprint]
+            elif child.name == "ruler-patterns" and child.is_dir():
+                current = ruler_patterns_path(nlp, self.root)
+                out += [p for p in child.iterdir() if p != current]
+        return sorted(out)
 
     def _resolved_path(self, key: str) -> Path:
         return self.root / self._fingerprint / "resolved" / self._resolution / f"{key}.json"
