@@ -487,3 +487,24 @@ def test_skipping_tokens_no_rule_can_fire_on_changes_no_claim(nlp, monkeypatch):
     assert sum(map(len, filtered)) > 20
     monkeypatch.setattr(claims_module, "_possible_triggers", lambda doc: list(range(len(doc))))
     assert rows() == filtered
+
+
+def test_possible_triggers_are_the_words_a_rule_tests_for(nlp):
+    """The array lookup finds exactly the tokens a per-token test of form and lemma finds,
+    irregular forms deciding by themselves ("took", "fled", "overran")."""
+    from pipeline.nlp import claims as claims_module
+    from pipeline.nlp.lemmas import IRREGULAR_FORMS
+
+    doc = run(nlp, "Rebels took Hama and overran two checkpoints as troops fled; the army withdrew "
+                   "from Salamiyah, 20 km away. Captures, withdrawals and advances were reported. "
+                   "SANA said the takeover of Saraqib was repelled by shelling and airstrikes.")
+
+    def could_fire(t) -> bool:
+        lem = IRREGULAR_FORMS.get(t.lower_, t.lemma_.lower())
+        return (lem in claims_module._TRIGGER_WORDS or t.lower_.rstrip("s") in claims_module.NOUN_EVENTS
+                or t.lower_ in claims_module.DISTANCE_NOUNS)
+
+    expected = [t.i for t in doc if could_fire(t)]
+    assert {"took", "overran", "fled", "withdrew", "km", "withdrawals"} <= {doc[i].lower_ for i in expected}
+    assert claims_module._possible_triggers(doc) == expected
+    assert claims_module._possible_triggers(nlp.make_doc("")) == []
