@@ -399,12 +399,13 @@ def test_the_gazetteer_rulers_patterns_are_kept_beside_the_doc_cache(nlp, tmp_pa
     for name in (NAMES_RULER_NAME, RULER_NAME):
         assert edited.get_pipe(name).patterns == nlp.get_pipe(name).patterns, name
 
-    # a torn file is built again and replaced
-    kept.write_text('{"frontline_name_ruler": [')
-    torn = build_nlp(entity_patterns=False)
-    assert load_entity_patterns(torn, tmp_path)
-    assert torn.get_pipe(RULER_NAME).patterns == nlp.get_pipe(RULER_NAME).patterns
-    assert kept.read_text().startswith("{") and kept.read_text().endswith("]}")
+    # a torn file, or one without both rulers' patterns, is built again and replaced
+    for broken in ('{"frontline_name_ruler": [', '{"frontline_name_ruler": []}'):
+        kept.write_text(broken)
+        torn = build_nlp(entity_patterns=False)
+        assert load_entity_patterns(torn, tmp_path)
+        assert torn.get_pipe(RULER_NAME).patterns == nlp.get_pipe(RULER_NAME).patterns
+        assert set(json.loads(kept.read_text())) == {NAMES_RULER_NAME, RULER_NAME}
 
 
 def test_the_doc_cache_key_covers_frontlines_stage_a_code_and_nothing_after_it(nlp, tmp_path):

@@ -37,6 +37,8 @@ STAGE_B = ("frontline_entity_resolver", "frontline_claims", "frontline_figures")
 RESOLVER = STAGE_B[0]
 # Stage-A components of Frontline's own, by factory: their code is part of the doc cache's key
 STAGE_A_MODULES = {"frontline_attribute_ruler": "pipeline.nlp.attribute_ruler", SENTENCE_COMPONENT: "pipeline.nlp.sentences"}
+# The doc cache's memo folders beside its fingerprint folders (written here, pruned by DocCache.stale)
+FINGERPRINT_MEMO, PATTERNS_MEMO = "ruler-fingerprints", "ruler-patterns"
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def load_entity_patterns(nlp: Language, memo: Path | None = None) -> bool:
     if not entities.entity_patterns_pending(nlp):
         return False
     path = ruler_patterns_path(nlp, memo) if memo is not None else None
-    patterns = _kept_patterns(path)
+    patterns = _kept_patterns(path, (entities.NAMES_RULER_NAME, entities.RULER_NAME))
     if patterns is None:
         patterns = entities.entity_ruler_patterns(nlp)
         if path is not None:
@@ -119,15 +121,18 @@ def load_entity_patterns(nlp: Language, memo: Path | None = None) -> bool:
 def ruler_patterns_path(nlp: Language, memo: Path) -> Path:
     key = digest(ruler_source_version(), spacy.__version__, nlp.lang, nlp.meta.get("name", ""),
                  nlp.meta.get("version", ""))
-    return memo / "ruler-patterns" / f"{key}.json"
+    return memo / PATTERNS_MEMO / f"{key}.json"
 
 
-def _kept_patterns(path: Path | None) -> dict[str, list[dict]] | None:
+def _kept_patterns(path: Path | None, rulers: tuple[str, ...]) -> dict[str, list[dict]] | None:
     try:
         kept = json.loads(path.read_bytes()) if path is not None else None
     except (OSError, ValueError):  # missing or torn: built again
         return None
-    return kept if isinstance(kept, dict) and all(isinstance(v, list) for v in kept.values()) else None
+    # anything but a list of patterns for each ruler is built again, never half-trusted
+    if not isinstance(kept, dict) or set(kept) != set(rulers) or not all(isinstance(v, list) for v in kept.values()):
+        return None
+    return kept
 
 
 def needs_parsing(articles: list[ArticleText], cache: DocCache | None) -> bool:
@@ -184,13 +189,13 @@ def model_fingerprint(nlp: Language, memo: Path | None = None) -> str:
         cached = _FINGERPRINTS[nlp] = (shape, key, fingerprint)
     _, key, fingerprint = cached
     if memo is not None and not pending and _kept_fingerprint(memo, key) is None:
-        _write_atomic(memo / "ruler-fingerprints" / key, fingerprint.encode())
+        _write_atomic(memo / FINGERPRINT_MEMO / key, fingerprint.encode())
     return fingerprint
 
 
 def _kept_fingerprint(memo: Path | None, key: str) -> str | None:
     try:
-        kept = (memo / "ruler-fingerprints" / key).read_text() if memo is not None else ""
+        kept = (memo / FINGERPRINT_MEMO / key).read_text() if memo is not None else ""
     except OSError:
         return None
     return kept if len(kept) == 16 else None  # a torn file is computed again
@@ -286,9 +291,9 @@ class DocCache:
                         out += [p for p in (child / sub).iterdir() if p.name != current]
             elif child.is_dir() and re.fullmatch(r"[0-9a-f]{16}", child.name):
                 out.append(child)
-            elif child.name == "ruler-fingerprints" and child.is_dir():
+            elif child.name == FINGERPRINT_MEMO and child.is_dir():
                 out += [p for p in child.iterdir() if _kept_fingerprint(self.root, p.name) != self._fingerprint]
-            elif child.name == "ruler-patterns" and child.is_dir():
+            elif child.name == PATTERNS_MEMO and child.is_dir():
                 current = ruler_patterns_path(nlp, self.root)
                 out += [p for p in child.iterdir() if p != current]
         return sorted(out)
