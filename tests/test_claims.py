@@ -508,3 +508,24 @@ def test_possible_triggers_are_the_words_a_rule_tests_for(nlp):
     assert {"took", "overran", "fled", "withdrew", "km", "withdrawals"} <= {doc[i].lower_ for i in expected}
     assert claims_module._possible_triggers(doc) == expected
     assert claims_module._possible_triggers(nlp.make_doc("")) == []
+
+
+def test_assessor_walks_each_trigger_once_and_gives_each_claim_its_own_side(nlp):
+    """An extractor's `Assessor` remembers a trigger's assessment; what it returns must equal a
+    fresh `assess` for any side, and an unnamed party member's source side is the claim's."""
+    from pipeline.nlp.certainty import Assessor, assess
+    from pipeline.nlp.spans import DocText, EntityIndex
+
+    doc = run(nlp, "Rebels have captured Saraqib, a commander told AFP. The army said it withdrew from "
+                   "Homs, but unconfirmed reports said it could return to Rastan.")
+    assessor = Assessor(EntityIndex(doc), DocText(doc))
+    for side in ("opposition", "government", None):
+        for tok in doc:
+            assert assessor(tok, side=side) == assess(tok, side=side), (tok.text, side)
+    captured = next(t for t in doc if t.lower_ == "captured")
+    assert assessor(captured, side="opposition").source_side == "opposition"
+    assert assessor(captured, side="government").source_side == "government"
+    assert assessor(captured).source_side == "unknown"
+    # each call hands out its own cue list: one claim's cues never leak into another's
+    assessor(captured).cues.append("a cue added later")
+    assert "a cue added later" not in assessor(captured).cues

@@ -20,7 +20,7 @@ so (unverified, unconfirmed, allegedly).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Span, Token
 
@@ -67,9 +67,6 @@ _PARTY_WORDS = [
                 r"sources?|government|drones?|forces)|ankara)\b", re.I), "turkey"),
     (re.compile(r"\b(israeli (?:military|army|defen[cs]e)|idf)\b", re.I), "israel"),
 ]
-# Events that favour the side they are attributed to; a "withdrew" favours the other side.
-GAIN_EVENTS = {"captured", "recaptured", "entered", "advanced_to", "besieged", "airstrike"}
-
 # A member of some party speaking without a camp named ("a commander told AFP"): one camp's
 # account, so `claimed`; its side is the claim's (a fighter speaks for his own camp).
 PARTY_MEMBER_NOUNS = {"commander", "spokesman", "spokeswoman", "spokesperson", "fighter",
@@ -251,23 +248,45 @@ def _verb_source(verb: Token, ents: EntityIndex) -> tuple[Span | None, Token | N
     return span, verb, "verb"
 
 
+class Assessor:
+    """`assess` for the triggers of one doc, each trigger's parse walked once. The claim rules
+    assess a trigger once per place and actor it carries (twice to five times over), and of the
+    result only a party member's source side depends on the claim."""
+
+    def __init__(self, ents: EntityIndex, texts: DocText):
+        self.ents, self.texts = ents, texts
+        self._memo: dict[int, tuple[Assessment, bool]] = {}
+
+    def __call__(self, trigger: Token, *, side: str | None = None) -> Assessment:
+        found = self._memo.get(trigger.i)
+        if found is None:
+            found = self._memo[trigger.i] = _assess(trigger, self.ents, self.texts)
+        base, side_is_claims = found
+        source_side = (side if side in FIGHTING_SIDES else "unknown") if side_is_claims else base.source_side
+        return replace(base, cues=list(base.cues), source_side=source_side)
+
+
 def assess(
     trigger: Token,
     *,
-    event: str | None = None,
     side: str | None = None,
     ents: EntityIndex | None = None,
     texts: DocText | None = None,
 ) -> Assessment:
     """Certainty and attribution of the statement whose trigger token is `trigger`.
 
-    `event` and `side` (of the claim) decide between `claimed` and `attributed` for party
-    sources; figures pass neither and get `claimed` for any party source. `ents` and `texts`:
-    the doc's indexes (spans.py), which the extractors build once per doc (built here if not
-    given).
+    `side` (of the claim) is the source side of an unnamed party member ("a commander said");
+    figures pass none. `ents` and `texts`: the doc's indexes (spans.py), built here if not given.
+    An extractor assessing many triggers of one doc keeps an `Assessor` instead.
     """
-    ents = ents or EntityIndex(trigger.doc)
-    texts = texts or DocText(trigger.doc)
+    doc = trigger.doc
+    ents = EntityIndex(doc) if ents is None else ents
+    return Assessor(ents, DocText(doc) if texts is None else texts)(trigger, side=side)
+
+
+def _assess(trigger: Token, ents: EntityIndex, texts: DocText) -> tuple[Assessment, bool]:
+    """(assessment, whether its source side is the claim's: an unnamed party member speaks)."""
+    side_is_claims = False
     out = Assessment()
     chain, governors = _clause_chain(trigger)
     found: set[str] = set()
@@ -351,7 +370,7 @@ def assess(
             out.cues.append(out.attribution_text)
         elif out.source_side is None and span.root.lemma_.lower() in PARTY_MEMBER_NOUNS and \
                 not any(e.label_ == "ACTOR" for e in ents.within(span)):
-            out.source_side = side if side in FIGHTING_SIDES else "unknown"
+            side_is_claims = True
             found.add("claimed")
     m = _UNVERIFIABLE.search(texts.of(trigger.sent))
     if m:
@@ -365,17 +384,13 @@ def assess(
         if verb is not None and verb.lemma_.lower() in CLAIM_VERBS:
             found.add("claimed")
         elif out.source_side in FIGHTING_SIDES:
-            found.add(_party_certainty(out.source_side, event, side))
+            # A party's word is a claim whether it boasts of a gain or confirms its own setback
+            # (the gold convention, docs/accuracy.md): both are one camp's account.
+            found.add("claimed")
         else:
             found.add("attributed")
     for c in CERTAINTY_ORDER:
         if c in found:
             out.certainty = c
             break
-    return out
-
-
-def _party_certainty(source: str, event: str | None, side: str | None) -> str:
-    # A party's word is a claim whether it boasts of a gain or confirms its own setback (the
-    # gold convention, docs/accuracy.md): both are one camp's account.
-    return "claimed"
+    return out, side_is_claims

@@ -24,8 +24,8 @@ from pipeline.nlp.certainty import (
     _PARTY_WORDS,
     FIGHTING_SIDES,
     REPORT_VERBS,
+    Assessor,
     _clause_chain,
-    assess,
 )
 from pipeline.nlp.lemmas import IRREGULAR_FORMS, lemma
 from pipeline.nlp.spans import DocText, EntityIndex
@@ -287,6 +287,7 @@ class _Extractor:
         self.index = EntityIndex(doc)
         self.ents = self.index.at
         self.texts = DocText(doc)
+        self.assess = Assessor(self.index, self.texts)
         self.published: dt.date | None = doc._.published if Doc.has_extension("published") else None
         self.dates = DocDates(self.published)
         self.sents = list(doc.sents)
@@ -608,7 +609,7 @@ class _Extractor:
                 trigger.tag_ == "VBG" and trigger.dep_ == "pcomp" and trigger.head.lower_ == "of"
                 and lemma(trigger.head.head) in ABSTRACT_GOVERNORS):
             return  # "called for the takeover of X": a demand, not an event
-        assessment = assess(trigger, event=event, side=side, ents=self.index, texts=self.texts)
+        assessment = self.assess(trigger, side=side)
         final_event = event
         if assessment.attempted and event in ("captured", "recaptured", "entered", "contested"):
             final_event = "attempted"

@@ -15,7 +15,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, REPORT_VERBS, assess
+from pipeline.nlp.certainty import _PARTY_WORDS, FIGHTING_SIDES, REPORT_VERBS, Assessor
 from pipeline.nlp.lemmas import lemma
 from pipeline.nlp.spans import DocText, EntityIndex
 from pipeline.nlp.types import Figure
@@ -121,6 +121,7 @@ class _FigureExtractor:
         self.index = EntityIndex(doc)
         self.ent_at = self.index.at
         self.texts = DocText(doc)
+        self.assess = Assessor(self.index, self.texts)
         self.figures: list[Figure] = []
 
     def run(self) -> list[Figure]:
@@ -431,7 +432,7 @@ class _FigureExtractor:
             place_id = self.place_for(anchor, sent)
 
         trigger = anchor
-        assessment = assess(trigger, ents=self.index, texts=self.texts)
+        assessment = self.assess(trigger)
         ref = self.dates.governing(trigger, sent)
         subject_text = None
         if noun is not None:
