@@ -95,6 +95,41 @@ def test_normalise_whitespace_and_invisible_characters():
     assert normalise_text("Cafe\u0301") == "Café"
 
 
+def test_normalise_text_skips_no_character_its_character_classes_would_change():
+    # normalise_text only runs its character-class substitutions when a text holds one of
+    # `_ODD_CHARS`; every character of the BMP must come out as the substitutions alone make it
+    import re
+    import unicodedata
+
+    from pipeline.text import cleaning
+
+    def by_substitution(text: str) -> str:
+        text = unicodedata.normalize("NFC", text)
+        for old, new in (("\r\n", "\n"), ("\r", "\n"), ("\u2028", "\n"), ("\u2029", "\n\n"), ("\x85", "\n")):
+            text = text.replace(old, new)
+        text = cleaning._SPACE_CHARS.sub(" ", cleaning._DROP_CHARS.sub("", text))
+        text = re.sub(" {2,}", " ", cleaning._CONTROL_CHARS.sub("", text))
+        return "\n".join(line.strip() for line in text.split("\n")).strip("\n")
+
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:  # surrogates are not characters
+            continue
+        text = f"Rebels{chr(code)}entered  the town"
+        assert normalise_text(text) == by_substitution(text), hex(code)
+
+
+@pytest.mark.parametrize("line", [
+    "  Breaking\u00a0News \t", "Read\u3000more\x1c here", "SHARE\u2028THIS", "Ｆｕｌｌ　width", "İstanbul  desk",
+])
+def test_normalise_line_is_nfkc_with_whitespace_runs_as_one_space_casefolded(line):
+    import re
+    import unicodedata
+
+    from pipeline.text.cleaning import normalise_line
+
+    assert normalise_line(line) == re.sub(r"\s+", " ", unicodedata.normalize("NFKC", line)).strip().casefold()
+
+
 # ---- sentences ---------------------------------------------------------------------------
 
 
@@ -331,3 +366,27 @@ def test_many_articles_clean_the_same_in_worker_processes():
     articles, sentences = serial
     assert len(articles) == 240 and not any("Share this article" in a["body_text"] for a in articles)
     assert {s["article_id"] for s in sentences} == {a["article_id"] for a in articles}
+
+
+def test_language_classifier_is_loaded_once_while_a_background_load_runs(monkeypatch):
+    import time
+
+    import py3langid.langid as langid
+
+    from pipeline.text import language
+
+    monkeypatch.setattr(language, "_LOADED", [])
+    loads = []
+    real = langid.LanguageIdentifier.from_model_file
+
+    def slow_load(*args, **kwargs):
+        loads.append(1)
+        time.sleep(0.3)  # still loading when the caller below asks for it
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(langid.LanguageIdentifier, "from_model_file", staticmethod(slow_load))
+    language.load_identifier_in_background()
+    guess = language.detect_language("Rebel fighters entered the city on Thursday after government forces withdrew.")
+    assert guess.is_english and loads == [1]
+    language.load_identifier_in_background()  # already loaded: nothing more to do
+    assert language.identifier() is language._LOADED[0] and loads == [1]

@@ -89,3 +89,37 @@ def test_date_spans_of_a_sentence_from_the_doc_arrays():
     dates = DocDates(None)
     assert [s.text for s in dates.spans(first)] == ["Monday night"]
     assert [s.text for s in dates.spans(second)] == ["Thursday", "1990s", "2016"]
+
+
+@pytest.mark.parametrize("word,pos", [
+    ("TUES", "PROPN"), ("Thurs", "PROPN"), ("wednesday", "NOUN"), ("Tonight", "NOUN"),
+    ("OVERNIGHT", "ADV"), ("1990s", "NUM"), ("2016", "ADJ"),
+])
+def test_a_date_word_the_ner_missed_is_found_whoever_supplies_the_sentence_text(word, pos):
+    # `DocDates` skips the token scan of a sentence whose text has no date word in any case;
+    # the skip must never lose one, with the text cut by the caller or joined by spaCy
+    import spacy
+
+    from pipeline.text.temporal import DocDates
+
+    doc = spacy.blank("en").make_doc(f"Rebels shelled the town {word} before dawn .")
+    for t in doc:
+        t.is_sent_start = t.i == 0
+        if t.text == word:
+            t.pos_ = pos
+    sent = next(iter(doc.sents))
+    for text_of in (None, lambda span: doc.text[span.start_char : span.end_char]):
+        assert [s.text for s in DocDates(None, text_of).spans(sent)] == [word]
+
+
+def test_a_sentence_without_date_words_keeps_its_date_entities():
+    import spacy
+    from spacy.tokens import Span
+
+    from pipeline.text.temporal import DocDates
+
+    doc = spacy.blank("en").make_doc("Fighting began in early December near the dam .")
+    for t in doc:
+        t.is_sent_start = t.i == 0
+    doc.ents = [Span(doc, 3, 5, label="DATE"), Span(doc, 7, 8, label="FAC")]
+    assert [s.text for s in DocDates(None).spans(next(iter(doc.sents)))] == ["early December"]

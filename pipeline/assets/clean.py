@@ -8,6 +8,7 @@ from pipeline.parallel import default_n_process
 from pipeline.resources import Warehouse, replace_table
 from pipeline.tables import conform
 from pipeline.text.corpus import clean_rows, plan_cleaning
+from pipeline.text.language import load_identifier_in_background
 
 
 _PREVIEW = ["article_id", "title", "publisher", "published_date", "published_date_source", "n_words", "duplicate_of"]
@@ -56,6 +57,8 @@ def _previous(warehouse: Warehouse) -> dict[str, tuple[dict, list[dict]]]:
     pool=POOL,
 )
 def clean_layer(warehouse: Warehouse):
+    # The language classifier unpacks while the plan below is worked out (cleaning needs it).
+    load_identifier_in_background()
     raw = warehouse.query("select * from raw.articles where status = 'active' order by article_id").to_dicts()
     plan = plan_cleaning(raw)
     if plan.keys and plan.keys == _stored_keys(warehouse):

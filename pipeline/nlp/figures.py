@@ -117,10 +117,10 @@ class _FigureExtractor:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.published = doc._.published if Doc.has_extension("published") else None
-        self.dates = DocDates(self.published)
         self.index = EntityIndex(doc)
         self.ent_at = self.index.at
         self.texts = DocText(doc)
+        self.dates = DocDates(self.published, self.texts.of)
         self.assess = Assessor(self.index, self.texts)
         self.figures: list[Figure] = []
 

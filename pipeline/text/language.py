@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 # Short texts are where n-gram identifiers wobble; below this many letters a mostly-Latin text is
 # taken as English rather than trusting a low-confidence guess such as "la" or "fr".
@@ -23,12 +23,27 @@ class LanguageGuess:
         return self.language == "en"
 
 
-@lru_cache(maxsize=1)
-def identifier():
-    """The py3langid classifier, loaded once per process (0.8 s: it unpacks its model file)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+_LOADED: list = []
+_LOADING = threading.Lock()
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+def identifier():
+    """The py3langid classifier, loaded once per process (0.5 s: it unpacks its model file)."""
+    with _LOADING:
+        if not _LOADED:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _LOADED.append(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+    return _LOADED[0]
+
+
+def load_identifier_in_background() -> None:
+    """Start loading the classifier in a thread, for a caller with other work to do before it
+    classifies: most of the load is lzma unpacking, which runs outside the GIL. A process must
+    not fork while the load runs (the child would inherit the lock held); call `identifier()`
+    first, which waits for it."""
+    if not _LOADED:
+        threading.Thread(target=identifier, name="py3langid-load", daemon=True).start()
 
 
 def _latin_ratio(text: str) -> tuple[float, int]:

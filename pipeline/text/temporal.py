@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
@@ -204,31 +206,26 @@ _SINCE_LEMMAS = {"since"}
 _YEAR_TOKEN = re.compile(r"(?:19|20)\d\ds?")
 
 
-def _sentence_date_ents(sent) -> list:
-    """DATE/TIME entities wholly inside `sent`. `Span.ents` would build every entity of the doc
-    on each call (O(doc) per sentence, called several times per claim); a scan of the
-    sentence's own tokens gives the same spans."""
-    doc = sent.doc
-    spans, i = [], sent.start
-    while i < sent.end:
-        token = doc[i]
-        if token.ent_iob_ != "B":
-            i += 1
-            continue
-        j = i + 1
-        while j < len(doc) and doc[j].ent_iob_ == "I":
-            j += 1
-        if j <= sent.end and token.ent_type_ in ("DATE", "TIME"):
-            spans.append(doc[i:j])
-        i = j
-    return spans
+# What a token `_date_spans` adds must contain: a sentence without any of these has none.
+_LOOSE_DATE_WORD = re.compile(r"monday|tues|wednesday|thur|friday|saturday|sunday|yesterday|today|tonight|"
+                              r"overnight|now|(?:19|20)\d\d", re.I)
 
 
-def _date_spans(sent):
-    """DATE entities of a sentence, plus weekday/relative tokens the NER missed."""
-    spans = _sentence_date_ents(sent)
-    covered = {t.i for e in spans for t in e}
+def _date_ents(doc) -> list:
+    """The doc's DATE/TIME entities."""
+    return [e for e in doc.ents if e.label_ in ("DATE", "TIME")]
+
+
+def _date_spans(sent, ents: list | None = None, text: str | None = None):
+    """DATE entities of a sentence, plus weekday/relative tokens the NER missed. `ents`: the
+    doc's DATE/TIME entities (`_date_ents`) and `text`: the sentence's text, when the caller has
+    them (`DocDates`)."""
     doc = sent.doc
+    ents = _date_ents(doc) if ents is None else ents
+    spans = [e for e in ents if sent.start <= e.start < sent.end and e.end <= sent.end]
+    if not _LOOSE_DATE_WORD.search(sent.text if text is None else text):
+        return spans
+    covered = {i for e in spans for i in range(e.start, e.end)}
     for t in sent:
         if t.i in covered:
             continue
@@ -281,8 +278,12 @@ class DocDates:
     works through a whole doc keeps one of these. Valid while the doc's annotations do not
     change (stage-B rules after entity resolution only read them)."""
 
-    def __init__(self, published: dt.date | None):
+    def __init__(self, published: dt.date | None, text_of: Callable[[Any], str] | None = None):
+        """`text_of`: a sentence's text, when the caller has a faster way to it than `Span.text`
+        (which joins the sentence's tokens on every call)."""
         self.published = published
+        self._text_of = text_of
+        self._ents: list | None = None
         self._spans: dict[tuple[int, int], list] = {}
         self._governing: dict[tuple[int, int, int], DateRef | None] = {}
 
@@ -290,7 +291,10 @@ class DocDates:
         key = (sent.start, sent.end)
         found = self._spans.get(key)
         if found is None:
-            found = self._spans[key] = _date_spans(sent)
+            if self._ents is None:
+                self._ents = _date_ents(sent.doc)
+            text = self._text_of(sent) if self._text_of is not None else None
+            found = self._spans[key] = _date_spans(sent, self._ents, text)
         return found
 
     def governing(self, trigger, sent=None) -> DateRef | None:
