@@ -13,11 +13,20 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.db import fetch_frame
 
-_CONTROL_POINTS = """
-    select c.place_id, p.name, p.feature_type, p.governorate, p.lat, p.lon,
-           c.date, c.controller_side, c.status, c.since_date, c.confidence, c.evidence_event_id
+# One GeoJSON Feature per place and day, encoded by DuckDB: a feature per line, ready to join into
+# collections (building them as Python dicts and encoding each took most of the exports' time).
+_CONTROL_FEATURES = """
+    select c.date, to_json({
+        'type': 'Feature',
+        'geometry': {'type': 'Point', 'coordinates': [round(p.lon, 6), round(p.lat, 6)]},
+        'properties': {
+            'place_id': c.place_id, 'name': p.name, 'feature_type': p.feature_type,
+            'governorate': p.governorate, 'date': c.date, 'controller_side': c.controller_side,
+            'status': c.status, 'since_date': c.since_date, 'confidence': round(c.confidence, 4),
+            'evidence_event_id': c.evidence_event_id
+        }
+    })::varchar as feature
     from warehouse.control_daily c
     join warehouse.dim_place p using (place_id)
     where p.lat is not null and p.lon is not null
@@ -46,31 +55,16 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path, tables: list[s
     return written
 
 
-def _feature(row: dict) -> dict:
-    props = {k: v for k, v in row.items() if k not in ("lat", "lon")}
-    for k, v in props.items():
-        if isinstance(v, dt.date):
-            props[k] = v.isoformat()
-        elif isinstance(v, float):
-            props[k] = round(v, 4)
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(row["lon"], 6), round(row["lat"], 6)]},
-        "properties": props,
-    }
-
-
 def export_control_geojson(con: duckdb.DuckDBPyConnection, out_dir: Path) -> dict[str, object]:
     """control_latest.geojson, control_by_day.geojson (all days) and by_day/control_<date>.geojson."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = fetch_frame(con, _CONTROL_POINTS).to_dicts()
-    # One feature per line: diffable and greppable, and json's C encoder (any `indent` falls back
-    # to the pure-Python one, which took most of this asset's time). Each feature is encoded
-    # once and its line reused in the all-days file and in its day's file.
-    lines = [json.dumps(_feature(r), ensure_ascii=False) for r in rows]
+    # One feature per line: diffable and greppable; each line is reused in the all-days file
+    # and in its day's file.
+    rows = con.execute(_CONTROL_FEATURES).fetchall()
+    lines = [feature for _, feature in rows]
     by_day: dict[dt.date, list[str]] = {}
-    for line, r in zip(lines, rows):
-        by_day.setdefault(r["date"], []).append(line)
+    for day, feature in rows:
+        by_day.setdefault(day, []).append(feature)
     days = sorted(by_day)
     latest = days[-1] if days else None
 
