@@ -109,7 +109,7 @@ def test_a_date_word_the_ner_missed_is_found_whoever_supplies_the_sentence_text(
             t.pos_ = pos
     sent = next(iter(doc.sents))
     for text_of in (None, lambda span: doc.text[span.start_char : span.end_char]):
-        assert [s.text for s in DocDates(None, text_of).spans(sent)] == [word]
+        assert [s.text for s in DocDates(None, text_of=text_of).spans(sent)] == [word]
 
 
 def test_a_sentence_without_date_words_keeps_its_date_entities():
@@ -122,4 +122,7 @@ def test_a_sentence_without_date_words_keeps_its_date_entities():
     for t in doc:
         t.is_sent_start = t.i == 0
     doc.ents = [Span(doc, 3, 5, label="DATE"), Span(doc, 7, 8, label="FAC")]
-    assert [s.text for s in DocDates(None).spans(next(iter(doc.sents)))] == ["early December"]
+    sent = next(iter(doc.sents))
+    assert [s.text for s in DocDates(None).spans(sent)] == ["early December"]
+    # the doc's entities handed over by an extractor that has them: the same answer
+    assert [s.text for s in DocDates(None, ents=doc.ents).spans(sent)] == ["early December"]

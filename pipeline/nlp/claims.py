@@ -289,7 +289,7 @@ class _Extractor:
         self.texts = DocText(doc)
         self.assess = Assessor(self.index, self.texts)
         self.published: dt.date | None = doc._.published if Doc.has_extension("published") else None
-        self.dates = DocDates(self.published, self.texts.of)
+        self.dates = DocDates(self.published, text_of=self.texts.of, ents=self.index.all)
         self.sents = list(doc.sents)
         self.sent_index = {s.start: k for k, s in enumerate(self.sents)}
         self.claims: list[Claim] = []

@@ -120,7 +120,7 @@ class _FigureExtractor:
         self.index = EntityIndex(doc)
         self.ent_at = self.index.at
         self.texts = DocText(doc)
-        self.dates = DocDates(self.published, self.texts.of)
+        self.dates = DocDates(self.published, text_of=self.texts.of, ents=self.index.all)
         self.assess = Assessor(self.index, self.texts)
         self.figures: list[Figure] = []
 
