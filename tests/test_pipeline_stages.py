@@ -123,6 +123,20 @@ def test_cached_entity_resolutions_replay_the_resolver_exactly(nlp, tmp_path, mo
     assert (every.hits, every.resolutions_reused) == (6, 0)
 
 
+def test_mention_rows_carry_the_values_the_span_extensions_give(nlp):
+    # the rows read the extension values from where spaCy keeps them (doc.user_data)
+    from pipeline.nlp.corpus import KEPT_LABELS, analyse_documents
+
+    articles = _varied(3)
+    rows = analyse_documents(nlp, articles, batch_size=2).mentions
+    expected = [
+        (article.article_id, ent.label_, ent._.entity_id, ent._.resolution, ent._.resolution_score)
+        for article, doc in parse_articles(nlp, articles) for ent in doc.ents if ent.label_ in KEPT_LABELS
+    ]
+    assert rows.select("article_id", "label", "entity_id", "resolution", "resolution_score").rows() == expected
+    assert any(e[2] is not None for e in expected) and any(e[4] is not None for e in expected)
+
+
 def test_an_edit_to_one_extractor_replays_the_other_from_the_cache(nlp, tmp_path):
     from pipeline.nlp.corpus import analyse_documents
 

@@ -222,21 +222,26 @@ def _analyse(
                 row["text"] = text[start:end]
             return row
 
+        # A span's extension values, read where spaCy keeps them (the key `Span._` builds; every
+        # mention extension defaults to None): an Underscore object and three attribute lookups
+        # per mention cost more than the rest of its row.
+        values = doc.user_data.get
         for ent in doc.ents:
-            if ent.label_ not in KEPT_LABELS:
+            label = ent.label_
+            if label not in KEPT_LABELS:
                 continue
-            ext = ent._  # one extension accessor per mention, not one per field
+            start, end = ent.start_char, ent.end_char
             rows.pending["mentions"].append(clamp(
                 {
                     "article_id": article.article_id,
-                    "sentence_id": sentence_of(ent.start_char),
-                    "start_char": ent.start_char,
-                    "end_char": ent.end_char,
+                    "sentence_id": sentence_of(start),
+                    "start_char": start,
+                    "end_char": end,
                     "text": None,  # quoted from the article by clamp
-                    "label": ent.label_,
-                    "entity_id": getattr(ext, "entity_id", None),
-                    "resolution": getattr(ext, "resolution", None),
-                    "resolution_score": getattr(ext, "resolution_score", None),
+                    "label": label,
+                    "entity_id": values(("._.", "entity_id", start, end)),
+                    "resolution": values(("._.", "resolution", start, end)),
+                    "resolution_score": values(("._.", "resolution_score", start, end)),
                 }
             ))
         seen: dict[str, int] = {}
