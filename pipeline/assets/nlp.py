@@ -68,39 +68,43 @@ def _merge(table: str, new_rows: list[dict], warehouse: Warehouse, reuse_ids: li
 def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse: Warehouse):
     # Only the columns parsing needs: at 10,000 articles the sentence texts and the other
     # article columns as Python dicts were ~0.5 GB, inherited by every worker process.
-    texts = article_texts(
-        warehouse.query(
-            "select article_id, is_english, body_text, published_date, publisher from clean.articles order by article_id"
-        ).to_dicts(),
-        warehouse.query(
-            "select article_id, sentence_id, start_char, end_char from clean.sentences order by article_id, sentence_id"
-        ).to_dicts(),
-    )
+    # Sessions: one open of the file for the reads before the analysis and one for the merge and
+    # write after it (each open costs ~20 ms); none held while the analysis runs.
+    with warehouse.session():
+        texts = article_texts(
+            warehouse.query(
+                "select article_id, is_english, body_text, published_date, publisher from clean.articles order by article_id"
+            ).to_dicts(),
+            warehouse.query(
+                "select article_id, sentence_id, start_char, end_char from clean.sentences order by article_id, sentence_id"
+            ).to_dicts(),
+        )
+        previous = _previous_keys(warehouse)
     nlp = nlp_model.nlp
     cache = DocCache(nlp_model.cache_path(warehouse.database))
     cache.bind(nlp)
     model_fp = cache.fingerprint
     keys = {t.article_id: analysis_key(model_fp, t) for t in texts}
-    previous = _previous_keys(warehouse)
     unchanged = sorted(a for a, k in keys.items() if previous.get(a) == k)
     changed = [t for t in texts if previous.get(t.article_id) != keys[t.article_id]]
 
     started = time.perf_counter()
     rows = analyse_documents(nlp, changed, cache=cache, batch_size=nlp_model.batch_size, n_process=nlp_model.n_process)
     elapsed = time.perf_counter() - started
-    mentions = _merge("nlp.entity_mentions", rows.mentions, warehouse, unchanged)
-    claims = _merge("nlp.claims", rows.claims, warehouse, unchanged)
-    figures = _merge("nlp.figures", rows.figures, warehouse, unchanged)
-    state = pl.DataFrame({"article_id": sorted(keys), "analysis_key": [keys[a] for a in sorted(keys)]})
-    for column, frame in (("n_mentions", mentions), ("n_claims", claims), ("n_figures", figures)):
-        counts = frame.group_by("article_id").agg(pl.len().alias(column))
-        state = state.join(counts, on="article_id", how="left").with_columns(pl.col(column).fill_null(0))
-    state = conform("nlp.article_state", state)
-    with warehouse.write() as con:
-        replace_table(con, "nlp.entity_mentions", mentions)
-        replace_table(con, "nlp.claims", claims)
-        replace_table(con, "nlp.figures", figures)
-        replace_table(con, "nlp.article_state", state)
+    with warehouse.session():
+        mentions = _merge("nlp.entity_mentions", rows.mentions, warehouse, unchanged)
+        claims = _merge("nlp.claims", rows.claims, warehouse, unchanged)
+        figures = _merge("nlp.figures", rows.figures, warehouse, unchanged)
+        state = pl.DataFrame({"article_id": sorted(keys), "analysis_key": [keys[a] for a in sorted(keys)]})
+        for column, frame in (("n_mentions", mentions), ("n_claims", claims), ("n_figures", figures)):
+            counts = frame.group_by("article_id").agg(pl.len().alias(column))
+            state = state.join(counts, on="article_id", how="left").with_columns(pl.col(column).fill_null(0))
+        state = conform("nlp.article_state", state)
+        with warehouse.write() as con:
+            replace_table(con, "nlp.entity_mentions", mentions)
+            replace_table(con, "nlp.claims", claims)
+            replace_table(con, "nlp.figures", figures)
+            replace_table(con, "nlp.article_state", state)
     context.log.info(
         f"{len(changed)} of {len(texts)} articles analysed ({rows.n_tokens} tokens) in {elapsed:.1f}s; "
         f"doc cache {cache.hits} hits, {cache.misses} parsed; {cache.resolutions_reused} entity resolutions, "

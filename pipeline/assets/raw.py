@@ -44,12 +44,13 @@ def _previous(warehouse: Warehouse, current_ids: set[str]) -> tuple[dict, dict]:
 )
 def raw_layer(context: dg.AssetExecutionContext, seeds: SeedsConfig, warehouse: Warehouse):
     records, rejections = read_corpus(seeds.path, max_bytes=seeds.max_file_bytes)
-    previous_articles, previous_rejected = _previous(warehouse, {r.article_id for r in records})
-    articles = conform("raw.articles", raw_rows(records, previous_articles))
-    rejected = conform("raw.rejected_files", rejected_rows(rejections, previous_rejected))
-    with warehouse.write() as con:
-        replace_table(con, "raw.articles", articles)
-        replace_table(con, "raw.rejected_files", rejected)
+    with warehouse.session():  # one open of the file for the step's reads and its write
+        previous_articles, previous_rejected = _previous(warehouse, {r.article_id for r in records})
+        articles = conform("raw.articles", raw_rows(records, previous_articles))
+        rejected = conform("raw.rejected_files", rejected_rows(rejections, previous_rejected))
+        with warehouse.write() as con:
+            replace_table(con, "raw.articles", articles)
+            replace_table(con, "raw.rejected_files", rejected)
     for r in rejections:
         context.log.warning(f"rejected {r.source_path}: {r.reason}")
     yield dg.MaterializeResult(

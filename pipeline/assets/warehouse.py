@@ -63,29 +63,30 @@ class MartsConfig(dg.Config):
 )
 def warehouse_marts(context: dg.AssetExecutionContext, config: MartsConfig, warehouse: Warehouse):
     end = dt.date.fromisoformat(config.control_end_date) if config.control_end_date else None
-    with warehouse.write() as con:
-        counts = build_marts(con, control_end_date=end)
-    with warehouse.connect() as con:
-        latest = fetch_frame(
-            con,
-            """
-            select p.name as place, c.controller_side, c.status, c.since_date, round(c.confidence, 2) as confidence
-            from warehouse.control_daily c join warehouse.dim_place p using (place_id)
-            where c.date = (select max(date) from warehouse.control_daily)
-            order by p.name
-            """,
-        )
-        previews = {name: fetch_frame(con, f"select * from warehouse.{name} limit 5") for name in MARTS}
-        columns = fetch_frame(
-            con,
-            "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = 'warehouse' order by table_name, ordinal_position",
-        )
-        source_columns = fetch_frame(
-            con,
-            "select table_schema || '.' || table_name as source, column_name from information_schema.columns "
-            "where table_schema in ('ref', 'clean')",
-        )
+    with warehouse.session():  # one open of the file for the build and the metadata reads
+        with warehouse.write() as con:
+            counts = build_marts(con, control_end_date=end)
+        with warehouse.connect() as con:
+            latest = fetch_frame(
+                con,
+                """
+                select p.name as place, c.controller_side, c.status, c.since_date, round(c.confidence, 2) as confidence
+                from warehouse.control_daily c join warehouse.dim_place p using (place_id)
+                where c.date = (select max(date) from warehouse.control_daily)
+                order by p.name
+                """,
+            )
+            previews = {name: fetch_frame(con, f"select * from warehouse.{name} limit 5") for name in MARTS}
+            columns = fetch_frame(
+                con,
+                "select table_name, column_name, data_type from information_schema.columns "
+                "where table_schema = 'warehouse' order by table_name, ordinal_position",
+            )
+            source_columns = fetch_frame(
+                con,
+                "select table_schema || '.' || table_name as source, column_name from information_schema.columns "
+                "where table_schema in ('ref', 'clean')",
+            )
     docs = column_docs()
     for name in MARTS:
         table_columns = columns.filter(columns["table_name"] == name)
