@@ -64,7 +64,7 @@ def test_write_corpus_writes_distinct_files_with_sidecars(tmp_path, generator):
 
 
 def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
-    args = ["--articles", str(SMOKE_ARTICLES), "--json", "--workdir", str(tmp_path), "--reports", "skip"]
+    args = ["--articles", str(SMOKE_ARTICLES), "--json", "--workdir", str(tmp_path), "--reports", "skip", "--repeat", "2"]
     code = bench.main(args)
     assert code == 0
     out = json.loads(capsys.readouterr().out)
@@ -79,6 +79,10 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     assert out["peak_rss_mb"] >= out["peak_rss_pipeline_mb"] > 0 and out["peak_pss_floor_mb"] > 0
     assert out["peak_pss_mb"] <= out["peak_rss_mb"]
     assert out["incremental_docs_parsed"] == 1
+    # (d) and (e) ran twice each (each (d) run adds an article); the median run is the slower
+    assert out["repeat"] == 2 and len(out["incremental_samples_s"]) == len(out["rules_only_samples_s"]) == 2
+    assert out["incremental_s"] == max(out["incremental_samples_s"])
+    assert out["rules_only_s"] == max(out["rules_only_samples_s"])
     assert out["tokens"] > SMOKE_ARTICLES * 100
     # a rule edit rebuilds the nlp layer and what follows it, with their checks; not raw or clean
     for steps in (out["rules_only_steps"], out["rules_only_all_steps"]):
