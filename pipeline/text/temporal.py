@@ -211,12 +211,11 @@ _YEAR_TOKEN = re.compile(r"(?:19|20)\d\ds?")
 # five times as long.
 _LOOSE_DATE_WORDS = ("monday", "tues", "wednesday", "thur", "friday", "saturday", "sunday", "yesterday", "today",
                      "tonight", "overnight", "now")
-_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 
 
 def _may_hold_loose_date(text: str) -> bool:
     low = text.lower()
-    return any(word in low for word in _LOOSE_DATE_WORDS) or _YEAR_DIGITS.search(text) is not None
+    return any(word in low for word in _LOOSE_DATE_WORDS) or _YEAR_TOKEN.search(text) is not None
 
 
 _DATE_LABELS = ("DATE", "TIME")
