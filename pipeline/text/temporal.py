@@ -218,11 +218,8 @@ def _may_hold_loose_date(text: str) -> bool:
     return any(word in low for word in _LOOSE_DATE_WORDS) or _YEAR_TOKEN.search(text) is not None
 
 
-_DATE_LABELS = ("DATE", "TIME")
-
-
-def _date_ents(doc) -> list:
-    return [e for e in doc.ents if e.label_ in _DATE_LABELS]
+def _date_ents(ents) -> list:
+    return [e for e in ents if e.label_ in ("DATE", "TIME")]
 
 
 def _date_spans(sent, ents: list | None = None, text: str | None = None):
@@ -230,7 +227,7 @@ def _date_spans(sent, ents: list | None = None, text: str | None = None):
     doc's DATE/TIME entities (`_date_ents`) and `text`: the sentence's text, when the caller has
     them (`DocDates`)."""
     doc = sent.doc
-    ents = _date_ents(doc) if ents is None else ents
+    ents = _date_ents(doc.ents) if ents is None else ents
     spans = [e for e in ents if sent.start <= e.start < sent.end and e.end <= sent.end]
     if not _may_hold_loose_date(sent.text if text is None else text):
         return spans
@@ -294,7 +291,7 @@ class DocDates:
         entity on every call."""
         self.published = published
         self._text_of = text_of
-        self._ents: list | None = None if ents is None else [e for e in ents if e.label_ in _DATE_LABELS]
+        self._ents: list | None = None if ents is None else _date_ents(ents)
         self._spans: dict[tuple[int, int], list] = {}
         self._governing: dict[tuple[int, int, int], DateRef | None] = {}
 
@@ -303,7 +300,7 @@ class DocDates:
         found = self._spans.get(key)
         if found is None:
             if self._ents is None:
-                self._ents = _date_ents(sent.doc)
+                self._ents = _date_ents(sent.doc.ents)
             text = self._text_of(sent) if self._text_of is not None else None
             found = self._spans[key] = _date_spans(sent, self._ents, text)
         return found
