@@ -390,3 +390,38 @@ def test_language_classifier_is_loaded_once_while_a_background_load_runs(monkeyp
     assert guess.is_english and loads == [1]
     language.load_identifier_in_background()  # already loaded: nothing more to do
     assert language.identifier() is language._LOADED[0] and loads == [1]
+
+
+def _classify_in_child(queue) -> None:
+    from pipeline.text import language
+
+    queue.put(language.detect_language("Government forces withdrew from the town after heavy shelling overnight.").language)
+
+
+def test_a_process_forked_while_the_classifier_loads_can_still_classify(monkeypatch):
+    # the nlp step may fork workers while a load started by the clean step still runs
+    import multiprocessing as mp
+    import time
+
+    import py3langid.langid as langid
+
+    from pipeline.text import language
+
+    monkeypatch.setattr(language, "_LOADED", [])
+    real = langid.LanguageIdentifier.from_model_file
+
+    def slow_load(*args, **kwargs):
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(langid.LanguageIdentifier, "from_model_file", staticmethod(slow_load))
+    language.load_identifier_in_background()
+    time.sleep(0.2)  # the loading thread now holds the lock
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_classify_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=30)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0 and queue.get(timeout=5) == "en"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +28,17 @@ _LOADED: list = []
 _LOADING = threading.Lock()
 
 
+def _new_lock_in_child() -> None:
+    # A child forked while another thread loads would inherit the lock held and never see it
+    # released (the loading thread is not copied); with a fresh lock it loads for itself if it
+    # ever classifies.
+    global _LOADING
+    _LOADING = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 def identifier():
     """The py3langid classifier, loaded once per process (0.5 s: it unpacks its model file)."""
     with _LOADING:
@@ -39,9 +51,8 @@ def identifier():
 
 def load_identifier_in_background() -> None:
     """Start loading the classifier in a thread, for a caller with other work to do before it
-    classifies: most of the load is lzma unpacking, which runs outside the GIL. A process must
-    not fork while the load runs (the child would inherit the lock held); call `identifier()`
-    first, which waits for it."""
+    classifies: most of the load is lzma unpacking, which runs outside the GIL. Call
+    `identifier()` before forking workers that classify, so they inherit the loaded model."""
     if not _LOADED:
         threading.Thread(target=identifier, name="py3langid-load", daemon=True).start()
 
