@@ -361,7 +361,7 @@ def test_doc_text_cuts_the_texts_span_text_gives(nlp):
 
 def test_a_run_from_cached_docs_does_not_build_the_gazetteer_rulers(nlp, tmp_path):
     from pipeline.nlp.corpus import analyse_documents
-    from pipeline.nlp.entities import entity_patterns_pending
+    from pipeline.nlp.entities import RULER_NAME, entity_patterns_pending
     from pipeline.nlp.pipeline import build_nlp, model_fingerprint
 
     articles = _varied(4)
@@ -376,10 +376,11 @@ def test_a_run_from_cached_docs_does_not_build_the_gazetteer_rulers(nlp, tmp_pat
     for kind in ("mentions", "claims", "figures"):
         assert rows.frame(kind).equals(eager.frame(kind)), kind
 
-    # a text not in the cache: the rulers are filled before the parse, and find the same places
+    # a text not in the cache: the rulers are filled before the parse (for this text alone),
+    # and find the same places
     new = [_article("b1", TEXT.replace("Saraqib", "Khan Shaykhun"))]
     parsed = analyse_documents(lazy, new, cache=cache, batch_size=2)
-    assert not entity_patterns_pending(lazy) and cache.misses == 1
+    assert 0 < len(lazy.get_pipe(RULER_NAME)) < len(nlp.get_pipe(RULER_NAME)) and cache.misses == 1
     assert parsed.mentions.equals(analyse_documents(nlp, new, batch_size=2).mentions)
     assert "Khan Shaykhun" in parsed.mentions["text"].to_list()
 
@@ -413,13 +414,18 @@ def test_the_gazetteer_rulers_patterns_are_kept_beside_the_doc_cache(nlp, tmp_pa
     for name in (NAMES_RULER_NAME, RULER_NAME):
         assert edited.get_pipe(name).patterns == nlp.get_pipe(name).patterns, name
 
-    # a torn file, or one without both rulers' patterns, is built again and replaced
-    for broken in ('{"frontline_name_ruler": [', '{"frontline_name_ruler": []}'):
+    # a torn file, one without both rulers' patterns, or without their tokens, is built again
+    # and replaced
+    whole = json.loads(kept.read_text())
+    for broken in ('{"patterns": {"frontline_name_ruler": [', '{"patterns": {"frontline_name_ruler": []}}',
+                   json.dumps({"patterns": whole["patterns"]}), json.dumps(whole["patterns"]),
+                   json.dumps({**whole, "tokens": {n: t[:-1] for n, t in whole["tokens"].items()}})):
         kept.write_text(broken)
         torn = build_nlp(entity_patterns=False)
         assert load_entity_patterns(torn, tmp_path)
         assert torn.get_pipe(RULER_NAME).patterns == nlp.get_pipe(RULER_NAME).patterns
-        assert set(json.loads(kept.read_text())) == {NAMES_RULER_NAME, RULER_NAME}
+        rebuilt = json.loads(kept.read_text())
+        assert set(rebuilt["patterns"]) == set(rebuilt["tokens"]) == {NAMES_RULER_NAME, RULER_NAME}
 
 
 def test_the_doc_cache_key_covers_frontlines_stage_a_code_and_nothing_after_it(nlp, tmp_path):
@@ -484,3 +490,53 @@ def test_pruning_the_cache_deletes_only_what_current_runs_never_read(nlp, tmp_pa
     analyse_documents(nlp, articles, cache=rerun, batch_size=2)
     assert (rerun.hits, rerun.misses, rerun.resolutions_reused, rerun.claims_reused, rerun.figures_reused) == (4, 0, 4, 4, 4)
     assert DocCache(tmp_path).stale(nlp) == []
+
+
+def _ents(doc):
+    return [(e.start_char, e.end_char, e.label_, e._.entity_id) for e in doc.ents]
+
+
+def test_a_small_parse_fills_the_gazetteer_rulers_for_its_own_texts_only(nlp, tmp_path, monkeypatch):
+    import pipeline.nlp.pipeline as stages
+    from pipeline.nlp.entities import NAMES_RULER_NAME, RULER_NAME, entity_patterns_pending
+    from pipeline.nlp.pipeline import build_nlp, model_fingerprint
+
+    def articles(*texts):
+        return [ArticleText(f"f{i}", t, [(0, len(t))], dt.date(2024, 12, 2)) for i, t in enumerate(texts)]
+
+    def parsed(pipeline, items, cache=None):
+        return [doc for _, doc in parse_articles(pipeline, items, cache=cache)]
+
+    def phrases(pipeline, ruler):
+        return {p["pattern"] for p in pipeline.get_pipe(ruler).patterns}
+
+    # names of several tokens, exact-case acronyms, upper case, names the tokenizer splits at a
+    # hyphen or a possessive
+    first = articles("HTS fighters entered Khan Shaykhun and the Hama countryside, the SDF said.",
+                     "Shelling hit MAARAT AL-NUMAN and al-Bab; Hama's governor fled to Homs.")
+    reference = parsed(nlp, first)
+    assert {"Khan Shaykhun", "HTS fighters", "al-Bab", "MAARAT AL-NUMAN"} <= {e.text for d in reference for e in d.ents}
+
+    DocCache(tmp_path).bind(build_nlp(entity_patterns=False))  # keeps the patterns and fingerprint
+    small = build_nlp(entity_patterns=False)
+    cache = DocCache(tmp_path)
+    docs = parsed(small, first, cache)
+    assert [_ents(d) for d in docs] == [_ents(d) for d in reference]
+    assert [d.to_bytes(exclude=["user_data"]) for d in docs] == [d.to_bytes(exclude=["user_data"]) for d in reference]
+    # only what these texts can match, still pending, and the docs kept under the full fingerprint
+    assert entity_patterns_pending(small) and cache.misses == 2
+    assert "khan shaykhun" in phrases(small, RULER_NAME) and "HTS" in phrases(small, NAMES_RULER_NAME)
+    assert len(small.get_pipe(RULER_NAME)) < len(nlp.get_pipe(RULER_NAME)) / 10
+    assert model_fingerprint(small, memo=tmp_path) == cache.fingerprint == model_fingerprint(nlp)
+
+    # the next small parse fills them for its own text
+    second = articles("Government forces retook Saraqib on Tuesday.")
+    assert [_ents(d) for d in parsed(small, second, cache)] == [_ents(d) for d in parsed(nlp, second)]
+    assert "Saraqib" in phrases(small, NAMES_RULER_NAME) and "HTS" not in phrases(small, NAMES_RULER_NAME)
+
+    # a parse of more texts than that fills them in full
+    monkeypatch.setattr(stages, "FEW_TEXTS", 1)
+    parsed(small, articles("Rebels reached Suran.", "The army shelled Idlib."), cache)
+    assert not entity_patterns_pending(small)
+    for name in (NAMES_RULER_NAME, RULER_NAME):
+        assert small.get_pipe(name).patterns == nlp.get_pipe(name).patterns, name

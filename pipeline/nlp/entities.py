@@ -605,9 +605,22 @@ def add_entity_components(nlp: Language, *, load_patterns: bool = True) -> Langu
     return nlp
 
 
+ENTITY_RULERS = (NAMES_RULER_NAME, RULER_NAME)
+# Set on the rulers while they hold only the patterns a few texts can match (`load_entity_patterns`
+# with `docs`): they still count as pending, and the next fill starts from empty.
+_FILLED_FOR_DOCS = "frontline_filled_for_docs"
+# How a phrase pattern's tokens are compared with a doc's, by the ruler's `phrase_matcher_attr`.
+_MATCH_VALUE = {"ORTH": "orth_", "TEXT": "orth_", "LOWER": "lower_"}
+
+
 def entity_patterns_pending(nlp: Language) -> bool:
+    """Whether the gazetteer and actor rulers still lack some of their patterns: empty, or filled
+    only for the texts of one small parse."""
     # read from the rulers themselves, not kept aside: a reloaded module must not fill them twice
-    return all(n in nlp.pipe_names and not len(nlp.get_pipe(n)) for n in (NAMES_RULER_NAME, RULER_NAME))
+    if not all(n in nlp.pipe_names for n in ENTITY_RULERS):
+        return False
+    rulers = [nlp.get_pipe(n) for n in ENTITY_RULERS]
+    return all(not len(r) or getattr(r, _FILLED_FOR_DOCS, False) for r in rulers)
 
 
 def entity_ruler_patterns(nlp: Language) -> dict[str, list[dict]]:
@@ -618,17 +631,58 @@ def entity_ruler_patterns(nlp: Language) -> dict[str, list[dict]]:
     return {NAMES_RULER_NAME: names, RULER_NAME: patterns}
 
 
-def load_entity_patterns(nlp: Language, patterns: dict[str, list[dict]] | None = None) -> bool:
+def phrase_tokens(nlp: Language, patterns: dict[str, list[dict]]) -> dict[str, list[list[str] | None] | None]:
+    """Each phrase pattern's tokens as its ruler's phrase matcher compares them (ORTH or LOWER),
+    by ruler name; None for a token pattern, or for a ruler matching on another attribute."""
+    out: dict[str, list[list[str] | None] | None] = {}
+    for name, ruler_patterns_ in patterns.items():
+        value = _MATCH_VALUE.get(nlp.get_pipe(name).phrase_matcher_attr)
+        out[name] = None if value is None else [
+            [getattr(t, value) for t in nlp.make_doc(p["pattern"])] if isinstance(p["pattern"], str) else None
+            for p in ruler_patterns_
+        ]
+    return out
+
+
+def _patterns_for(patterns: list[dict], tokens: list[list[str] | None] | None, docs: list[Doc], attr: str) -> list[dict]:
+    # A phrase matches only where every one of its tokens is a token of the doc, so a pattern
+    # with a token no doc has cannot match any of them.
+    value = _MATCH_VALUE.get(attr)
+    if tokens is None or value is None:
+        return patterns
+    present = {getattr(t, value) for doc in docs for t in doc}
+    return [p for p, toks in zip(patterns, tokens) if toks is None or present.issuperset(toks)]
+
+
+def load_entity_patterns(
+    nlp: Language,
+    patterns: dict[str, list[dict]] | None = None,
+    *,
+    tokens: dict[str, list[list[str] | None] | None] | None = None,
+    docs: list[Doc] | None = None,
+) -> bool:
     """Fill the gazetteer and actor rulers, once per pipeline, with `patterns` (as
-    `entity_ruler_patterns` builds them; built here if not given); True when this call filled them."""
+    `entity_ruler_patterns` builds them; built here if not given); True when this call filled them.
+
+    With `docs` (the tokenised texts of a small parse) and `tokens` (`phrase_tokens` of the
+    patterns), the rulers get only the patterns that can match one of those docs: the same
+    entities for them, without adding ~8,800 phrases (0.5 s) to parse one new article. Such rulers
+    stay pending, so the next parse fills them again, for its own texts or in full."""
     if not entity_patterns_pending(nlp):
         return False
     if patterns is None:
         patterns = entity_ruler_patterns(nlp)
+    for_docs = docs is not None and tokens is not None
     # EntityRuler.add_patterns runs every component before the ruler (tok2vec, tagger, parser,
     # lemmatizer) over each phrase pattern; ORTH and LOWER phrases need only the tokenizer, and
     # with every pipe disabled the ruler tokenises its ~4,000 phrases in 0.2 s instead of 3 s.
     with nlp.select_pipes(disable=nlp.pipe_names):
-        for name in (NAMES_RULER_NAME, RULER_NAME):
-            nlp.get_pipe(name).add_patterns(patterns[name])
-    return not entity_patterns_pending(nlp)
+        for name in ENTITY_RULERS:
+            ruler = nlp.get_pipe(name)
+            ruler.clear()  # a fill for other texts' docs goes
+            chosen = patterns[name]
+            if for_docs:
+                chosen = _patterns_for(chosen, tokens.get(name), docs, ruler.phrase_matcher_attr)
+            ruler.add_patterns(chosen)
+            setattr(ruler, _FILLED_FOR_DOCS, for_docs)
+    return for_docs or not entity_patterns_pending(nlp)
