@@ -1,4 +1,5 @@
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -425,3 +426,92 @@ def test_a_process_forked_while_the_classifier_loads_can_still_classify(monkeypa
     if child.is_alive():
         child.kill()
     assert child.exitcode == 0 and queue.get(timeout=5) == "en"
+
+
+def _build_clean(folder, db, monkeypatch=None, *, raw_only=False):
+    import dagster as dg
+
+    from pipeline.assets.clean import clean_layer
+    from pipeline.assets.raw import raw_layer
+    from pipeline.resources import SeedsConfig, Warehouse
+
+    assets = [raw_layer] if raw_only else [raw_layer, clean_layer]
+    with dg.instance_for_test() as instance:
+        assert dg.materialize(assets, instance=instance, resources={
+            "warehouse": Warehouse(database=str(db)), "seeds": SeedsConfig(seeds_dir=str(folder))}).success
+
+
+def _clean_tables(db) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.sql(f"select * from {t} order by all").pl() for t in ("clean.articles", "clean.sentences")}
+    finally:
+        con.close()
+
+
+def test_an_incremental_clean_writes_only_changed_rows_and_equals_a_full_build(tmp_path, seeds_copy, monkeypatch):
+    import pipeline.assets.clean as clean_asset
+
+    folder = tmp_path / "seeds"
+    shutil.copytree(seeds_copy, folder)
+    db = tmp_path / "w.duckdb"
+    _build_clean(folder, db)
+    first = min(p.stem for p in folder.glob("*.txt"))
+    # one new article, one whose text changed, one gone
+    (folder / "zz_new.txt").write_text(
+        "Army retakes Suran\nSURAN (Example) - Government forces retook Suran on Tuesday, a commander said.\n",
+        encoding="utf-8")
+    edited = sorted(folder.glob("*.txt"))[1]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nThe army said it would press on.\n", encoding="utf-8")
+    (folder / f"{first}.txt").unlink()
+    (folder / f"{first}.json").unlink()
+    written = []
+    real_replace_rows = clean_asset.replace_rows
+    monkeypatch.setattr(clean_asset, "replace_rows",
+                        lambda con, table, frame, column, values: written.append((table, sorted(values)))
+                        or real_replace_rows(con, table, frame, column, values))
+    _build_clean(folder, db)
+    assert [t for t, _ in written] == ["clean.articles", "clean.sentences"]
+    assert all(ids == sorted({"zz_new", edited.stem, first}) for _, ids in written), written
+
+    fresh = tmp_path / "fresh.duckdb"
+    _build_clean(folder, fresh)
+    assert all(a.equals(b) for a, b in zip(_clean_tables(db).values(), _clean_tables(fresh).values()))
+
+
+def test_a_clean_step_whose_tables_another_run_rewrote_meanwhile_writes_against_what_that_run_left(
+        tmp_path, seeds_copy, monkeypatch):
+    import duckdb
+
+    import pipeline.assets.clean as clean_asset
+
+    folder = tmp_path / "seeds"
+    shutil.copytree(seeds_copy, folder)
+    db = tmp_path / "w.duckdb"
+    _build_clean(folder, db)
+    (folder / "zz_new.txt").write_text(
+        "Army retakes Suran\nSURAN (Example) - Government forces retook Suran on Tuesday, a commander said.\n",
+        encoding="utf-8")
+    _build_clean(folder, db, raw_only=True)
+    other = min(p.stem for p in folder.glob("*.txt"))
+    real_clean_rows = clean_asset.clean_rows
+
+    def clean_rows_while_another_run_writes(*args, **kwargs):
+        rows = real_clean_rows(*args, **kwargs)
+        if not getattr(clean_rows_while_another_run_writes, "done", False):
+            clean_rows_while_another_run_writes.done = True
+            # another run, whose raw view no longer had `other`, wrote the tables in between
+            con = duckdb.connect(str(db))
+            con.execute("delete from clean.sentences where article_id = ?", [other])
+            con.execute("delete from clean.articles where article_id = ?", [other])
+            con.close()
+        return rows
+
+    monkeypatch.setattr(clean_asset, "clean_rows", clean_rows_while_another_run_writes)
+    _build_clean(folder, db)
+    # this run's view stands whole, as if it had run alone: `other` back, nothing twice
+    fresh = tmp_path / "fresh.duckdb"
+    _build_clean(folder, fresh)
+    assert all(a.equals(b) for a, b in zip(_clean_tables(db).values(), _clean_tables(fresh).values()))

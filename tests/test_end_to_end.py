@@ -152,3 +152,55 @@ def test_worker_processes_inside_a_dagster_run_build_the_same_tables(built, tmp_
     with duckdb.connect(built[1], read_only=True) as one, duckdb.connect(db, read_only=True) as two:
         for table, sql in queries.items():
             assert one.execute(sql).fetchall() == two.execute(sql).fetchall(), table
+
+
+def test_an_incremental_nlp_step_writes_only_changed_articles_rows_and_equals_a_full_build(
+        built, tmp_path, seeds_copy, monkeypatch):
+    import shutil
+
+    import pipeline.assets.nlp as nlp_asset
+
+    folder = tmp_path / "seeds"
+    shutil.copytree(seeds_copy, folder)
+    db = tmp_path / "frontline.duckdb"
+    shutil.copy(built[1], db)
+    shutil.copytree(Path(built[1]).parent / "cache", tmp_path / "cache")
+    first = min(p.stem for p in folder.glob("*.txt"))
+    (folder / "zz_new.txt").write_text(
+        "Army retakes Suran\nSURAN (Example) - Government forces retook Suran from rebels on Tuesday, "
+        "a military source told state media.\n", encoding="utf-8")
+    edited = sorted(folder.glob("*.txt"))[1]
+    edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the very ", 1), encoding="utf-8")
+    (folder / f"{first}.txt").unlink()
+    (folder / f"{first}.json").unlink()
+    written = []
+    real_replace_rows = nlp_asset.replace_rows
+    monkeypatch.setattr(nlp_asset, "replace_rows", lambda con, table, frame, column, values: written.append(
+        (table, sorted(values), sorted(set(frame["article_id"])))) or real_replace_rows(con, table, frame, column, values))
+
+    def build(database):
+        resources = {
+            "warehouse": Warehouse(database=str(database)),
+            "seeds": SeedsConfig(seeds_dir=str(folder)),
+            "nlp_model": NlpModel(cache_dir=str(tmp_path / "cache")),
+        }
+        with dg.instance_for_test() as instance:
+            assert dg.materialize(defs.assets, resources=resources, instance=instance,
+                                  selection=dg.AssetSelection.groups("raw", "clean", "nlp", "ref")).success
+
+    build(db)
+    assert sorted(t for t, _, _ in written) == ["nlp.article_state", "nlp.claims", "nlp.entity_mentions", "nlp.figures"]
+    for table, stale, new in written:
+        assert stale == sorted({"zz_new", edited.stem, first}), table
+        assert set(new) <= {"zz_new", edited.stem}, table
+    fresh = tmp_path / "fresh.duckdb"
+    build(fresh)
+    queries = {
+        "nlp.article_state": "select * from nlp.article_state order by all",
+        "nlp.entity_mentions": "select * from nlp.entity_mentions order by all",
+        "nlp.claims": "select * from nlp.claims order by claim_id",
+        "nlp.figures": "select * from nlp.figures order by figure_id",
+    }
+    with duckdb.connect(str(db), read_only=True) as one, duckdb.connect(str(fresh), read_only=True) as two:
+        for table, sql in queries.items():
+            assert one.execute(sql).fetchall() == two.execute(sql).fetchall(), table

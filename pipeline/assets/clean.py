@@ -4,10 +4,11 @@
 import dagster as dg
 
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
+from pipeline.db import has_schema, replace_rows, replace_table
 from pipeline.parallel import default_n_process
-from pipeline.resources import Warehouse, replace_table
-from pipeline.tables import conform
-from pipeline.text.corpus import clean_rows, plan_cleaning
+from pipeline.resources import Warehouse
+from pipeline.tables import conform, schema
+from pipeline.text.corpus import clean_rows, kept_articles, plan_cleaning, stale_articles
 from pipeline.text.language import load_identifier_in_background
 
 
@@ -17,6 +18,7 @@ _STORED_ARTICLES = (
     "select article_id, title, publisher, published_date, published_date_source, n_words, duplicate_of, is_english "
     "from clean.articles order by article_id"
 )
+_STORED_SENTENCES = "select article_id, sentence_id, kind, text from clean.sentences order by article_id, sentence_id"
 
 
 def _stored_keys(warehouse: Warehouse) -> dict[str, str]:
@@ -28,16 +30,36 @@ def _stored_keys(warehouse: Warehouse) -> dict[str, str]:
     return dict(zip(frame["article_id"], frame["clean_key"]))
 
 
-def _previous(warehouse: Warehouse) -> dict[str, tuple[dict, list[dict]]]:
-    if not (warehouse.table_exists("clean.articles") and warehouse.table_exists("clean.sentences")):
-        return {}
-    articles = warehouse.query("select * from clean.articles")
-    if "clean_key" not in articles.columns:  # a warehouse from before incremental cleaning
-        return {}
-    sentences: dict[str, list[dict]] = {}
-    for row in warehouse.query("select * from clean.sentences order by article_id, sentence_id").iter_rows(named=True):
-        sentences.setdefault(row["article_id"], []).append(row)
-    return {a["article_id"]: (a, sentences.get(a["article_id"], [])) for a in articles.iter_rows(named=True)}
+def _previous(warehouse: Warehouse) -> dict[str, dict]:
+    """The stored clean.articles rows, if both tables have this code's schema (else every
+    article is cleaned again and both tables written whole)."""
+    with warehouse.connect() as con:
+        if not all(has_schema(con, t, schema(t)) for t in ("clean.articles", "clean.sentences")):
+            return {}
+    return {a["article_id"]: a for a in warehouse.query("select * from clean.articles").iter_rows(named=True)}
+
+
+def _verdicts(warehouse: Warehouse) -> set[tuple]:
+    return set(warehouse.query("select article_id, clean_key, duplicate_of, minhash from clean.articles").iter_rows())
+
+
+def _verdicts_of(rows) -> set[tuple]:
+    return {(r["article_id"], r["clean_key"], r["duplicate_of"], r["minhash"]) for r in rows}
+
+
+def _write(con, plan, previous: dict[str, dict], article_rows: list[dict], sentence_rows: list[dict]) -> None:
+    if not previous:
+        replace_table(con, "clean.articles", conform("clean.articles", article_rows))
+        replace_table(con, "clean.sentences", conform("clean.sentences", sentence_rows))
+        return
+    # Only the rows that change (new, cleaned again, a new duplicate verdict, gone): rewriting
+    # both tables whole was most of an incremental clean step.
+    changed = [a for a in article_rows if previous.get(a["article_id"]) != a]
+    gone = previous.keys() - plan.keys.keys()
+    replace_rows(con, "clean.articles", conform("clean.articles", changed), "article_id",
+                 sorted({a["article_id"] for a in changed} | gone))
+    replace_rows(con, "clean.sentences", conform("clean.sentences", sentence_rows), "article_id",
+                 stale_articles(plan, previous))
 
 
 @dg.multi_asset(
@@ -70,20 +92,23 @@ def clean_layer(warehouse: Warehouse):
         # and ingestion order): the stored tables stand as they are, unwritten.
         with warehouse.session():
             articles = warehouse.query(_STORED_ARTICLES)
-            sentences = warehouse.query(
-                "select article_id, sentence_id, kind, text from clean.sentences order by article_id, sentence_id"
-            )
+            sentences = warehouse.query(_STORED_SENTENCES)
         cleaned = 0
     else:
         with warehouse.session():
             previous = _previous(warehouse)
-        article_rows, sentence_rows = clean_rows(raw, previous, n_process=default_n_process(), plan=plan)
-        articles = conform("clean.articles", article_rows)
-        sentences = conform("clean.sentences", sentence_rows)
-        with warehouse.write() as con:
-            replace_table(con, "clean.articles", articles)
-            replace_table(con, "clean.sentences", sentences)
-        cleaned = sum(previous.get(a, ({},))[0].get("clean_key") != k for a, k in plan.keys.items())
+        rows = clean_rows(raw, previous, n_process=default_n_process(), plan=plan)
+        with warehouse.session():
+            with warehouse.write() as con:
+                if previous and _verdicts(warehouse) != _verdicts_of(previous.values()):
+                    # Another run wrote the tables since they were read: the rows to change are
+                    # worked out again against what it left, holding the file (rare; little to clean).
+                    previous = _previous(warehouse)
+                    rows = clean_rows(raw, previous, plan=plan)
+                _write(con, plan, previous, *rows)
+            articles = warehouse.query(_STORED_ARTICLES)
+            sentences = warehouse.query(_STORED_SENTENCES)
+        cleaned = len(plan.keys) - len(kept_articles(plan, previous))
     yield dg.MaterializeResult(
         asset_key=["clean", "articles"],
         metadata=table_metadata(

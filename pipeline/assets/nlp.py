@@ -9,8 +9,9 @@ import polars as pl
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
 from pipeline.nlp.corpus import analyse_documents, article_texts
 from pipeline.nlp.pipeline import DocCache, analysis_key
-from pipeline.resources import NlpModel, Warehouse, replace_table
-from pipeline.tables import conform
+from pipeline.db import fetch_frame, has_schema, replace_rows, replace_table
+from pipeline.resources import NlpModel, Warehouse
+from pipeline.tables import conform, schema
 
 _DEPS = [["clean", "articles"], ["clean", "sentences"], ["ref", "places"], ["ref", "actors"]]
 _KINDS = {"duckdb", "polars", "spacy"}
@@ -23,12 +24,13 @@ def _previous_keys(warehouse: Warehouse) -> dict[str, str]:
     return dict(zip(frame["article_id"], frame["analysis_key"]))
 
 
-# Rows come back in one canonical order, so an incremental build writes the same tables as a full one.
+# One canonical order for the rows a step writes whole and the frames its metadata shows.
 _ORDER = {
     "nlp.entity_mentions": ["article_id", "start_char", "end_char", "label"],
     "nlp.claims": ["article_id", "start_char", "end_char", "claim_id"],
     "nlp.figures": ["article_id", "start_char", "end_char", "figure_id"],
 }
+_ORDER_BY = {table: ", ".join(columns) for table, columns in _ORDER.items()}
 
 
 def _merge(table: str, new_rows: list[dict], warehouse: Warehouse, reuse_ids: list[str]) -> pl.DataFrame:
@@ -91,20 +93,36 @@ def nlp_layer(context: dg.AssetExecutionContext, nlp_model: NlpModel, warehouse:
     started = time.perf_counter()
     rows = analyse_documents(nlp, changed, cache=cache, batch_size=nlp_model.batch_size, n_process=nlp_model.n_process)
     elapsed = time.perf_counter() - started
+    new_rows = {"nlp.entity_mentions": rows.mentions, "nlp.claims": rows.claims, "nlp.figures": rows.figures}
     with warehouse.session():
-        mentions = _merge("nlp.entity_mentions", rows.mentions, warehouse, unchanged)
-        claims = _merge("nlp.claims", rows.claims, warehouse, unchanged)
-        figures = _merge("nlp.figures", rows.figures, warehouse, unchanged)
-        state = pl.DataFrame({"article_id": sorted(keys), "analysis_key": [keys[a] for a in sorted(keys)]})
-        for column, frame in (("n_mentions", mentions), ("n_claims", claims), ("n_figures", figures)):
-            counts = frame.group_by("article_id").agg(pl.len().alias(column))
+        with warehouse.connect() as con:
+            in_place = bool(previous) and all(has_schema(con, t, schema(t)) for t in [*new_rows, "nlp.article_state"])
+        if in_place:
+            # Only the rows of the articles analysed now, and of those no longer analysed, change:
+            # each article's rows in the four tables are written together, from its own text
+            # alone, so they never depend on what another run wrote for other articles.
+            written = {t: conform(t, new).sort(_ORDER[t], nulls_last=True) for t, new in new_rows.items()}
+            ids = sorted(t.article_id for t in changed)
+        else:
+            written = {t: _merge(t, new, warehouse, unchanged) for t, new in new_rows.items()}
+            ids = sorted(keys)
+        state = pl.DataFrame({"article_id": ids, "analysis_key": [keys[a] for a in ids]},
+                             schema={"article_id": pl.String, "analysis_key": pl.String})
+        for column, table in (("n_mentions", "nlp.entity_mentions"), ("n_claims", "nlp.claims"), ("n_figures", "nlp.figures")):
+            counts = written[table].group_by("article_id").agg(pl.len().alias(column))
             state = state.join(counts, on="article_id", how="left").with_columns(pl.col(column).fill_null(0))
-        state = conform("nlp.article_state", state)
+        written["nlp.article_state"] = conform("nlp.article_state", state)
+        stale = sorted(set(ids) | (previous.keys() - keys.keys()))
         with warehouse.write() as con:
-            replace_table(con, "nlp.entity_mentions", mentions)
-            replace_table(con, "nlp.claims", claims)
-            replace_table(con, "nlp.figures", figures)
-            replace_table(con, "nlp.article_state", state)
+            for table, frame in written.items():
+                if in_place:
+                    replace_rows(con, table, frame, "article_id", stale)
+                else:
+                    replace_table(con, table, frame)
+            # the tables as stored, for the metadata
+            mentions, claims, figures = (
+                fetch_frame(con, f"select * from {table} order by {_ORDER_BY[table]}") for table in new_rows
+            )
     context.log.info(
         f"{len(changed)} of {len(texts)} articles analysed ({rows.n_tokens} tokens) in {elapsed:.1f}s; "
         f"doc cache {cache.hits} hits, {cache.misses} parsed; {cache.resolutions_reused} entity resolutions, "

@@ -129,35 +129,45 @@ def plan_cleaning(raw: list[dict]) -> CleanPlan:
     return CleanPlan(active, repeated, keys)
 
 
+def kept_articles(plan: CleanPlan, previous: dict[str, dict]) -> set[str]:
+    """The active articles whose stored clean rows stand: the same clean key."""
+    return {a for a, key in plan.keys.items() if a in previous and previous[a].get("clean_key") == key}
+
+
+def stale_articles(plan: CleanPlan, previous: dict[str, dict]) -> list[str]:
+    """The articles whose stored sentences go, if they have any: cleaned now, or no longer active."""
+    return sorted((previous.keys() | plan.keys.keys()) - kept_articles(plan, previous))
+
+
 def clean_rows(
     raw: list[dict],
-    previous: dict[str, tuple[dict, list[dict]]] | None = None,
+    previous: dict[str, dict] | None = None,
     *,
     n_process: int = 1,
     plan: CleanPlan | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """Rows for clean.articles and clean.sentences from active raw.articles rows.
+    """Rows for clean.articles (every active raw.articles row) and clean.sentences (those of the
+    articles cleaned in this call).
 
-    `previous` maps article_id to its stored (article row, sentence rows); an article whose
-    clean_key (`plan_cleaning`, computed here unless given) is unchanged keeps them instead of
-    being cleaned again. With `n_process` > 1 many articles to clean are shared among forked
-    worker processes."""
+    `previous` maps article_id to its stored clean.articles row; an article whose clean_key
+    (`plan_cleaning`, computed here unless given) is unchanged keeps that row, its duplicate
+    verdict revisited, instead of being cleaned again, and keeps its stored sentences (not
+    returned: `stale_articles` says whose stored sentences go). With `n_process` > 1 many
+    articles to clean are shared among forked worker processes."""
     plan = plan or plan_cleaning(raw)
     active, repeated, keys = plan.active, plan.repeated, plan.keys
     previous = previous or {}
-    stored_keys = {a: stored[0].get("clean_key") for a, stored in previous.items()}
-    stale = [r for r in active if stored_keys.get(r["article_id"]) != keys[r["article_id"]]]
+    kept = kept_articles(plan, previous)
+    to_clean = [r for r in active if r["article_id"] not in kept]
     cleaned_by_id = dict(zip(
-        (r["article_id"] for r in stale),
-        _clean_many([(r["raw_text"], _meta(r)) for r in stale], repeated, n_process),
+        (r["article_id"] for r in to_clean),
+        _clean_many([(r["raw_text"], _meta(r)) for r in to_clean], repeated, n_process),
     ))
 
     articles, sentences = [], []
     for r in active:
         if r["article_id"] not in cleaned_by_id:
-            stored = previous[r["article_id"]]
-            articles.append(dict(stored[0]))
-            sentences.extend(stored[1])
+            articles.append(dict(previous[r["article_id"]]))
             continue
         cleaned = cleaned_by_id[r["article_id"]]
         articles.append(
@@ -198,7 +208,7 @@ def clean_rows(
     # Verdicts of the previous run, for the articles kept as they were (same clean key: same text,
     # same cleaning and duplicate rules); a re-cleaned article ends the reusable prefix.
     known = {
-        a: (stored[0].get("body_text"), stored[0].get("duplicate_of"), stored[0].get("minhash"))
+        a: (stored.get("body_text"), stored.get("duplicate_of"), stored.get("minhash"))
         for a, stored in previous.items()
         if a not in cleaned_by_id
     }

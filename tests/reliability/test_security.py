@@ -17,11 +17,15 @@ SQL_CALLS = {"execute", "executemany", "sql", "query", "fetch_frame", "fetchdf"}
 ALLOWED_INTERPOLATIONS = {
     "pipeline/db.py": {
         "schema": "replace_table: schema part of a table-name literal passed by asset code",
-        "table": "replace_table: a table-name literal passed by asset code",
+        "table": "replace_table, replace_rows, has_schema: a table-name literal passed by asset code",
+        "column": "replace_rows: a column-name literal passed by asset code",
     },
     "pipeline/marts.py": {"table": "MART_TABLES, a constant tuple of mart names"},
     "pipeline/assets/warehouse.py": {"name": "MARTS, a constant list of mart names"},
-    "pipeline/assets/nlp.py": {"table": "_merge: one of the nlp table-name literals keyed in _ORDER"},
+    "pipeline/assets/nlp.py": {
+        "table": "_merge and the stored tables read back: one of the nlp table-name literals keyed in _ORDER",
+        "_ORDER_BY[table]": "the constant column lists of _ORDER",
+    },
     "pipeline/checks/common.py": {
         "sql": "a check's own SQL literal (values travel as params)",
         "label": "built from contract key column names (constants in pipeline/checks)",
