@@ -3,6 +3,7 @@ import json
 import os
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipeline.text.dates import find_text_dates, parse_meta_date, resolve_day_month
@@ -222,3 +223,41 @@ def test_a_file_that_disappears_stays_in_raw_marked_removed_with_its_text(tmp_pa
         assert rows["a"]["status"] == "active" and rows["b"]["status"] == "removed"
         assert rows["b"]["raw_text"] == "Troops left Homs on Friday."
         assert rows["b"]["ingested_at"] == first["b"]["ingested_at"] and rows["a"]["ingested_at"] == first["a"]["ingested_at"]
+
+
+def test_a_raw_step_rewrites_only_the_records_that_changed(tmp_path, monkeypatch):
+    import dagster as dg
+
+    import pipeline.assets.raw as raw_asset
+    from pipeline.resources import SeedsConfig, Warehouse
+
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for name in "abcd":
+        (folder / f"{name}.txt").write_text(f"Rebels entered town {name} on Thursday.", encoding="utf-8")
+        (folder / f"{name}.json").write_text(json.dumps({"publisher": "Example", "published": "2024-12-05"}))
+    written = []
+    real_replace_rows = raw_asset.replace_rows
+    monkeypatch.setattr(raw_asset, "replace_rows", lambda con, table, frame, column, values: written.append(
+        sorted(values)) or real_replace_rows(con, table, frame, column, values))
+
+    def run(db):
+        wh = Warehouse(database=str(db))
+        with dg.instance_for_test() as instance:
+            assert dg.materialize([raw_asset.raw_layer], instance=instance,
+                                  resources={"warehouse": wh, "seeds": SeedsConfig(seeds_dir=str(folder))}).success
+        return wh.query("select * exclude (ingested_at) from raw.articles order by article_id")
+
+    run(tmp_path / "w.duckdb")
+    assert written == []  # the first run writes the table whole
+    (folder / "a.txt").write_text("Troops left town a on Friday.", encoding="utf-8")  # new text
+    (folder / "b.json").write_text(json.dumps({"publisher": "Other", "published": "2024-12-05"}))  # new metadata
+    (folder / "c.txt").unlink()  # gone: kept, marked removed
+    (folder / "c.json").unlink()
+    (folder / "e.txt").write_text("Shelling hit town e.", encoding="utf-8")  # new
+    rows = run(tmp_path / "w.duckdb")
+    assert written == [["a", "b", "c", "e"]]
+    assert run(tmp_path / "w.duckdb").equals(rows) and written[1:] == [[]]  # nothing changed: nothing written
+    assert rows.filter(pl.col("article_id") == "c")["status"].to_list() == ["removed"]
+    fresh = run(tmp_path / "fresh.duckdb").filter(pl.col("article_id") != "c")
+    assert rows.filter(pl.col("article_id") != "c").equals(fresh)
