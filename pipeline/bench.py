@@ -21,6 +21,8 @@ Measured in one process (see docs/performance.md for targets and findings):
                the entity resolver re-runs too (no doc parsed)
   sql          build_marts alone on the built warehouse
   peak RSS     of this process and its children (sampled), and getrusage's maxima
+  host probe   a fixed piece of Python work timed before (a), (b) and each run of (d) and (e):
+               how fast the host was at each (a shared VM's speed swings within minutes)
 
 The corpus is deterministic for a given --seed: article i is the same whatever N is, so the
 incremental step adds article N. Variants substitute places, actors, dates and weekdays (shifted
@@ -572,6 +574,20 @@ def _maxrss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def host_probe_ms(rounds: int = 5) -> float:
+    """Milliseconds a fixed piece of single-threaded Python work takes now (the fastest of
+    `rounds`): the same work on a steady machine always takes the same, so the probe taken before
+    each measurement says how fast the host was then. On a shared VM it swung by a third within
+    minutes, which moves absolute figures (d, f) and ratios of figures taken minutes apart (c, e)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        words = [f"{i * 7919 % 100_003:06d}" for i in range(60_000)]
+        hashlib.sha256("".join(sorted(words)).encode()).hexdigest()
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 2)
+
+
 # -- the benchmark -------------------------------------------------------------------------------
 
 
@@ -636,6 +652,8 @@ def run_benchmark(
         out["words"] = sum(len(t.split()) for t in texts)
         log(f"read+clean alone: {out['clean_s']:.1f}s")
 
+        probes: dict = {"floor": host_probe_ms(), "incremental": [], "rules_only": []}
+        out["host_probe_ms"] = probes
         cpu = _cpu_s()
         out["floor_s"], out["floor_tokens"] = floor(texts, model_name, batch_size, n_process)
         out["floor_cpu_s"] = _cpu_s() - cpu
@@ -648,6 +666,7 @@ def run_benchmark(
         log(f"(a') the model as Frontline runs it: {out['floor_as_run_s']:.1f}s")
         del texts
 
+        probes["pipeline"] = host_probe_ms()
         cpu = _cpu_s()
         with _profiled(profile_dir, "pipeline"):
             full = run_job(resources, checks=checks, reports=reports == "in-job")
@@ -680,6 +699,7 @@ def run_benchmark(
         incs = []
         for k in range(repeat):
             write_corpus(seeds_dir, 1, start=articles + k, generator=generator)
+            probes["incremental"].append(host_probe_ms())
             cpu = _cpu_s()
             with _profiled(profile_dir if k == 0 else None, "incremental"):
                 inc = run_job(resources, checks=checks, reports=reports == "in-job")
@@ -700,6 +720,7 @@ def run_benchmark(
         before = code_versions()
         edits = []
         for k in range(repeat):
+            probes["rules_only"].append(host_probe_ms())
             cpu = _cpu_s()
             with simulated_edit(CLAIM_RULES), _profiled(profile_dir if k == 0 else None, "rules_only"):
                 rules = run_job(resources, checks=checks, reports=reports == "in-job", rebuild=rebuild_after_edit(before))
@@ -792,6 +813,9 @@ def format_table(r: dict) -> str:
         f"{r['speedup_rules_only_full_job']:.1f}x; every rule: {r['speedup_rules_only_all']:.1f}x)",
         f"{'runs of (d) / (e), median above':<36} {', '.join(f'{x:.1f}' for x in r['incremental_samples_s'])}"
         f" / {', '.join(f'{x:.1f}' for x in r['rules_only_samples_s'])} s",
+        f"{'host probe before a / b / d / e (ms)':<36} {r['host_probe_ms']['floor']:>9.1f}  / "
+        f"{r['host_probe_ms']['pipeline']:.1f} / {', '.join(f'{x:.1f}' for x in r['host_probe_ms']['incremental'])}"
+        f" / {', '.join(f'{x:.1f}' for x in r['host_probe_ms']['rules_only'])} (higher: a slower host)",
         f"{'CPU s: floor / pipeline / ratio':<36} {r['floor_cpu_s']:>9.1f}  / {r['pipeline_cpu_s']:.1f} / {r['ratio_cpu']:.2f}x",
         f"{'CPU s: incremental / rules only':<36} {r['incremental_cpu_s']:>9.1f}  / {r['rules_only_cpu_s']:.1f}"
         f" / {r['rules_only_all_cpu_s']:.1f} (every rule)",

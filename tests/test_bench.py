@@ -83,6 +83,11 @@ def test_smoke_run_prints_json_with_sane_values(tmp_path, capsys):
     assert out["repeat"] == 2 and len(out["incremental_samples_s"]) == len(out["rules_only_samples_s"]) == 2
     assert out["incremental_s"] == max(out["incremental_samples_s"])
     assert out["rules_only_s"] == max(out["rules_only_samples_s"])
+    # how fast the host was before each measurement, for reading (c)-(e) on a shared machine
+    probes = out["host_probe_ms"]
+    assert probes["floor"] > 0 and probes["pipeline"] > 0
+    assert len(probes["incremental"]) == len(probes["rules_only"]) == 2 and min(probes["incremental"]) > 0
+    assert "host probe before a / b / d / e" in bench.format_table(out)
     assert out["tokens"] > SMOKE_ARTICLES * 100
     # a rule edit rebuilds the nlp layer and what follows it, with their checks; not raw or clean
     for steps in (out["rules_only_steps"], out["rules_only_all_steps"]):
