@@ -635,11 +635,11 @@ def phrase_tokens(nlp: Language, patterns: dict[str, list[dict]]) -> dict[str, l
     """Each phrase pattern's tokens as its ruler's phrase matcher compares them (ORTH or LOWER),
     by ruler name; None for a token pattern, or for a ruler matching on another attribute."""
     out: dict[str, list[list[str] | None] | None] = {}
-    for name, ruler_patterns_ in patterns.items():
+    for name, listed in patterns.items():
         value = _MATCH_VALUE.get(nlp.get_pipe(name).phrase_matcher_attr)
         out[name] = None if value is None else [
             [getattr(t, value) for t in nlp.make_doc(p["pattern"])] if isinstance(p["pattern"], str) else None
-            for p in ruler_patterns_
+            for p in listed
         ]
     return out
 
