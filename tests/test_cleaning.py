@@ -467,13 +467,15 @@ def test_an_incremental_clean_writes_only_changed_rows_and_equals_a_full_build(t
     edited.write_text(edited.read_text(encoding="utf-8") + "\nThe army said it would press on.\n", encoding="utf-8")
     (folder / f"{first}.txt").unlink()
     (folder / f"{first}.json").unlink()
-    written = []
-    real_replace_rows = clean_asset.replace_rows
+    written, cleanings = [], []
+    real_replace_rows, real_clean_rows = clean_asset.replace_rows, clean_asset.clean_rows
     monkeypatch.setattr(clean_asset, "replace_rows",
                         lambda con, table, frame, column, values: written.append((table, sorted(values)))
                         or real_replace_rows(con, table, frame, column, values))
+    monkeypatch.setattr(clean_asset, "clean_rows", lambda *a, **k: cleanings.append(1) or real_clean_rows(*a, **k))
     _build_clean(folder, db)
     assert [t for t, _ in written] == ["clean.articles", "clean.sentences"]
+    assert len(cleanings) == 1  # the tables were as read: no second pass
     assert all(ids == sorted({"zz_new", edited.stem, first}) for _, ids in written), written
 
     fresh = tmp_path / "fresh.duckdb"

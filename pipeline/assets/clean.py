@@ -1,14 +1,16 @@
 """Clean layer: normalised body text, headline/heading/body sentences, datelines, duplicates."""
 
+from collections.abc import Iterable
 
 import dagster as dg
+import duckdb
 
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
 from pipeline.db import has_schema, replace_rows, replace_table
 from pipeline.parallel import default_n_process
 from pipeline.resources import Warehouse
 from pipeline.tables import conform, schema
-from pipeline.text.corpus import clean_rows, kept_articles, plan_cleaning, stale_articles
+from pipeline.text.corpus import CleanPlan, clean_rows, kept_articles, plan_cleaning, stale_articles
 from pipeline.text.language import load_identifier_in_background
 
 
@@ -43,11 +45,12 @@ def _verdicts(warehouse: Warehouse) -> set[tuple]:
     return set(warehouse.query("select article_id, clean_key, duplicate_of, minhash from clean.articles").iter_rows())
 
 
-def _verdicts_of(rows) -> set[tuple]:
+def _verdicts_of(rows: Iterable[dict]) -> set[tuple]:
     return {(r["article_id"], r["clean_key"], r["duplicate_of"], r["minhash"]) for r in rows}
 
 
-def _write(con, plan, previous: dict[str, dict], article_rows: list[dict], sentence_rows: list[dict]) -> None:
+def _write(con: duckdb.DuckDBPyConnection, plan: CleanPlan, previous: dict[str, dict], article_rows: list[dict],
+           sentence_rows: list[dict]) -> None:
     if not previous:
         replace_table(con, "clean.articles", conform("clean.articles", article_rows))
         replace_table(con, "clean.sentences", conform("clean.sentences", sentence_rows))

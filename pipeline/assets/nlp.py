@@ -7,9 +7,9 @@ import dagster as dg
 import polars as pl
 
 from pipeline.assets.common import POOL, counts_markdown, spec, table_metadata
+from pipeline.db import fetch_frame, has_schema, replace_rows, replace_table
 from pipeline.nlp.corpus import analyse_documents, article_texts
 from pipeline.nlp.pipeline import DocCache, analysis_key
-from pipeline.db import fetch_frame, has_schema, replace_rows, replace_table
 from pipeline.resources import NlpModel, Warehouse
 from pipeline.tables import conform, schema
 
