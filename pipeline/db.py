@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 import polars as pl
 
@@ -15,11 +18,8 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
     """CREATE OR REPLACE `table` from a polars frame (Arrow interchange, no value formatting)."""
     schema, _ = table.split(".")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.register("_frontline_frame", frame.to_arrow())
-    try:
+    with _registered(con, frame):
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frontline_frame")
-    finally:
-        con.unregister("_frontline_frame")
     return frame.height
 
 
@@ -33,12 +33,19 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
         # a semi-join on a list of ids: list_contains would scan the list once per row
         con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT unnest(?::VARCHAR[]))", [list(values)])
     if frame.height:
-        con.register("_frontline_frame", frame.to_arrow())
-        try:
+        with _registered(con, frame):
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frontline_frame")
-        finally:
-            con.unregister("_frontline_frame")
     return frame.height
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> Iterator[None]:
+    """`frame` readable as the view _frontline_frame on `con` inside the block."""
+    con.register("_frontline_frame", frame.to_arrow())
+    try:
+        yield
+    finally:
+        con.unregister("_frontline_frame")
 
 
 def has_schema(con: duckdb.DuckDBPyConnection, table: str, expected: dict[str, pl.DataType]) -> bool:
